@@ -1,0 +1,86 @@
+"""The notification socket: live inbox pushes for a logged-in user's organisation."""
+
+import asyncio
+
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from accounts.services import org_group
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    """`/ws/notifications/`: sends {"type": "notification", ...} for each new inbox entry.
+
+    Group events carry only an id; the consumer reads the row itself. A poll loop re-reads
+    the inbox every NOTIFICATION_POLL_SECONDS, so an entry created by another process on
+    the in-process channel layer (no Redis) still arrives, a few seconds later.
+    """
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.organisation_id:
+            await self.close(code=4401)
+            return
+        self.organisation_id = user.organisation_id
+        self.group = org_group(self.organisation_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        self.last_id = await self._latest_id()
+        await self.send_json({"type": "hello", "unread": await self._unread()})
+        self._poller = asyncio.ensure_future(self._poll())
+
+    async def disconnect(self, code):
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        poller = getattr(self, "_poller", None)
+        if poller is not None:
+            poller.cancel()
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def notification_created(self, event):
+        await aclose_old_connections()
+        await self._flush()
+
+    async def _poll(self):
+        try:
+            while True:
+                await asyncio.sleep(settings.NOTIFICATION_POLL_SECONDS)
+                await self._flush()
+        except asyncio.CancelledError:
+            pass
+
+    async def _flush(self):
+        rows = await self._since(self.last_id)
+        if not rows:
+            return
+        unread = await self._unread()
+        for row in rows:
+            self.last_id = max(self.last_id, row["id"])
+            await self.send_json({"type": "notification", "unread": unread, **row})
+
+    @database_sync_to_async
+    def _latest_id(self) -> int:
+        from accounts.models import Notification
+
+        last = Notification.objects.filter(organisation_id=self.organisation_id).order_by("-id").values_list("id", flat=True).first()
+        return last or 0
+
+    @database_sync_to_async
+    def _since(self, last_id: int) -> list[dict]:
+        from accounts.models import Notification
+
+        return list(
+            Notification.objects.filter(organisation_id=self.organisation_id, id__gt=last_id)
+            .order_by("id")
+            .values("id", "kind", "title", "body", "url")[:50]
+        )
+
+    @database_sync_to_async
+    def _unread(self) -> int:
+        from accounts.models import Notification
+
+        return Notification.objects.filter(organisation_id=self.organisation_id, read_at__isnull=True).count()

@@ -1,0 +1,134 @@
+"""Regions, organisations (project owners, intermediaries, the bureau), users and inboxes."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A division (区划) of Yichun: the city, its counties and the three zones."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县（市、区）")
+        ZONE = "zone", _("功能区")
+
+    code = models.CharField(_("区划代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("区划")
+        verbose_name_plural = _("区划")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_city(self) -> bool:
+        return self.level == self.Level.CITY
+
+
+class Organisation(models.Model):
+    """Any party that acts on the platform; a user always acts for one organisation."""
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", _("项目业主")
+        INTERMEDIARY = "intermediary", _("中介机构")
+        BUREAU = "bureau", _("行政审批局")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=120)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
+    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT)
+    contact_name = models.CharField(_("联系人"), max_length=40, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], condition=~Q(uscc=""), name="organisation_uscc_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["owner", "intermediary", "bureau"]), name="organisation_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_owner(self) -> bool:
+        return self.kind == self.Kind.OWNER
+
+    @property
+    def is_intermediary(self) -> bool:
+        return self.kind == self.Kind.INTERMEDIARY
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.kind == self.Kind.BUREAU
+
+
+class User(AbstractUser):
+    """A person acting for one organisation; the organisation's kind is the user's role."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("所属机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    display_name = models.CharField(_("姓名"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role(self) -> str | None:
+        return self.organisation.kind if self.organisation_id else None
+
+
+class Notification(models.Model):
+    """An inbox entry of an organisation. `dedupe_key` makes every push idempotent."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=30)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "dedupe_key"], name="notification_once_per_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LoginAttempt(models.Model):
+    """Failed logins, counted per username and per address to throttle guessing."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")

@@ -1,0 +1,146 @@
+"""Load realistic demo data: bureau staff, owners, intermediaries and requests in every
+state the platform reaches. Idempotent: running it twice changes nothing."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation, Region, User
+from market.models import Entry, Qualification, QualificationType, ServiceItem, ServiceRequest, StaffMember
+
+DEMO_PASSWORD = "Yichun@2026"
+
+
+class Command(BaseCommand):
+    help = "Load the demo data used by `make run` (idempotent)."
+
+    def handle(self, *args, **options):
+        from market import seed_data
+
+        if User.objects.filter(username="admin").exists():
+            self.stdout.write("demo data already loaded")
+            return
+        # One transaction: a failure leaves no half-loaded demo behind.
+        with transaction.atomic():
+            self._people(seed_data)
+            self._requests(seed_data)
+        self.stdout.write(self.style.SUCCESS("demo data loaded"))
+
+    # --- organisations and users -----------------------------------------------------
+
+    def _user(self, *, username: str, display_name: str, org: Organisation | None, superuser: bool = False) -> User:
+        user = User(username=username, display_name=display_name, organisation=org, email=(org.email if org else ""),
+                    is_staff=superuser, is_superuser=superuser)
+        # One hash for every demo user: PBKDF2 per user would take seconds.
+        if not hasattr(self, "_hash"):
+            self._hash = make_password(DEMO_PASSWORD)
+        user.password = self._hash
+        user.save()
+        return user
+
+    def _people(self, seed) -> None:
+        self._user(username="admin", display_name="平台管理员", org=None, superuser=True)
+        for row in seed.DEMO_BUREAU:
+            org, _ = Organisation.objects.get_or_create(
+                kind=Organisation.Kind.BUREAU, name=row.get("org_name") or f"{Region.objects.get(code=row['region_code']).name}行政审批局",
+                region_id=row["region_code"], defaults={"phone": "0795-12345"},
+            )
+            self._user(username=row["username"], display_name=row.get("display_name") or row["name"], org=org)
+        for row in seed.DEMO_OWNERS:
+            org = Organisation.objects.create(kind=Organisation.Kind.OWNER, name=row["name"], region_id=row["region_code"],
+                                              contact_name=row.get("contact", ""), phone=row.get("phone", ""))
+            self._user(username=row["username"], display_name=row.get("contact") or row["name"], org=org)
+        types = {t.code: t for t in QualificationType.objects.all()}
+        now = timezone.now()
+        for index, row in enumerate(seed.DEMO_INTERMEDIARIES):
+            region_code = row.get("region_code") or "360900"
+            if not Region.objects.filter(code=region_code).exists():
+                region_code = "360900"
+            org = Organisation.objects.create(
+                kind=Organisation.Kind.INTERMEDIARY, name=row["name"], uscc=row["uscc"], region_id=region_code,
+                contact_name=row.get("contact", ""), phone=row.get("phone", ""), email=row.get("email", ""),
+            )
+            self._user(username=row["username"], display_name=row.get("contact") or row["name"], org=org)
+            entry = Entry.objects.create(organisation=org, legal_rep=row.get("legal_rep", ""))
+            # The last firm is left waiting for review, so the bureau has work to do.
+            if index < len(seed.DEMO_INTERMEDIARIES) - 1:
+                entry.commitment_accepted_at = now
+                entry.submit(at=now)
+                entry.approve(by=None, at=now)
+            else:
+                entry.commitment_accepted_at = now
+                entry.submit(at=now)
+            entry.save()
+            for q in row.get("qualifications", []):
+                Qualification.objects.create(
+                    organisation=org, qualification_type=types[q["type_code"]], grade=q.get("grade", ""),
+                    cert_no=q["cert_no"], valid_until=date.fromisoformat(q["valid_until"]),
+                )
+            for s in row.get("staff", []):
+                StaffMember.objects.create(organisation=org, name=s["name"], title=s["title"], cert_no=s.get("cert_no", ""))
+
+    # --- requests in every state --------------------------------------------------------
+
+    def _requests(self, seed) -> None:
+        from bidding.services import signup_create
+        from market.selectors import eligible_firms, workday_shift
+        from market.services import request_cancel, request_close_signup, request_draft_save, request_publish
+
+        owners = list(User.objects.filter(organisation__kind=Organisation.Kind.OWNER).order_by("pk"))
+        items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
+        now = timezone.now()
+        titles = [
+            ("宜春至万载公路改建工程", "环境影响报告表编制"), ("樟树市城区污水管网完善工程", "水土保持方案编制"),
+            ("丰城市第三中学综合楼建设项目", "工程勘察"), ("高安市城东片区棚户区改造项目", "房产测绘"),
+            ("奉新县人民医院门诊楼改扩建工程", "安全预评价"), ("宜春经开区锂电新材料产业园", "节能报告编制"),
+            ("靖安县中源乡农村供水工程", "水资源论证"), ("铜鼓县城市防洪堤加固工程", "洪水影响评价"),
+            ("上高县工业园区标准厂房", "施工图审查"), ("宜丰县全域土地综合整治项目", "土地勘测定界"),
+            ("万载县有机农业产业园配套道路", "工程造价咨询"), ("明月山温泉景区游客中心", "地质灾害危险性评估"),
+        ]
+
+        def draft(i: int, method: str, *, ceiling: str = "120000.00") -> ServiceRequest:
+            owner = owners[i % len(owners)]
+            item = items[i % len(items)]
+            deadline = workday_shift(now, 4 + i % 3)
+            title, suffix = titles[i % len(titles)]
+            return request_draft_save(user=owner, data={
+                "service_item": item, "region": owner.organisation.region, "title": f"{title}{item.name}",
+                "scope": f"按照《{item.legal_basis[:30]}》等规定，承担{title}的{item.name}工作，提交{item.result_document}。",
+                "funding": ServiceRequest.Funding.FISCAL if i % 2 == 0 else ServiceRequest.Funding.OWN,
+                "project_code": f"2026-{owner.organisation.region_id}-48-01-{100000 + i:06d}",
+                "ceiling": Decimal(ceiling), "floor": None, "method": method,
+                "signup_deadline": deadline, "selection_at": workday_shift(deadline, 1), "service_days": 30 + 15 * (i % 4),
+                "auction_minutes": 10, "min_step": None, "allow_abnormally_low": False,
+                "contact_name": owner.display_name, "contact_phone": owner.organisation.phone or "0795-3200000",
+            })
+
+        def publish(req: ServiceRequest) -> ServiceRequest:
+            return request_publish(request_id=req.pk, user=req.created_by)
+
+        def sign_up(req: ServiceRequest, n: int) -> None:
+            firms = list(eligible_firms(request=req).order_by("pk")[:n])
+            for org in firms:
+                signup_create(request_id=req.pk, user=org.users.first())
+
+        def close(req: ServiceRequest) -> None:
+            # Demo only: pretend the sign-up deadline passed an hour ago.
+            ServiceRequest.objects.filter(pk=req.pk).update(signup_deadline=now - timedelta(hours=1),
+                                                            selection_at=now + timedelta(hours=1))
+            request_close_signup(request_id=req.pk)
+
+        draft(0, "draw")                          # 草稿
+        for i in (1, 2, 3):                       # 报名中, with some sign-ups
+            req = publish(draft(i, "draw" if i != 3 else "auction"))
+            sign_up(req, i)
+        req = publish(draft(4, "draw"))           # 选取中: enough sign-ups, deadline passed
+        sign_up(req, 4)
+        close(req)
+        req = publish(draft(5, "draw"))           # 流标: too few
+        sign_up(req, 1)
+        close(req)
+        req = publish(draft(6, "draw"))           # 已取消
+        request_cancel(request_id=req.pk, user=req.created_by, reason="项目立项调整，暂停实施。")

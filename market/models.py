@@ -1,0 +1,375 @@
+"""Catalogue, registry (entries, qualifications, staff), rules, calendar and service requests."""
+
+from decimal import Decimal
+
+import django_fsm as fsm
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Region
+
+
+class Document(models.Model):
+    """An uploaded file with its SHA-256. Served only through permission-checked views."""
+
+    file = models.FileField(_("文件"), upload_to="documents/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="documents")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文件")
+        verbose_name_plural = _("文件")
+        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class QualificationType(models.Model):
+    """A kind of qualification (资质) with its grades, lowest first."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=80)
+    issuer = models.CharField(_("发证机关"), max_length=120, blank=True)
+    grades = models.JSONField(_("等级（由低到高）"), default=list, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("资质类型")
+        verbose_name_plural = _("资质类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def grade_rank(self, grade: str) -> int:
+        """Position of `grade` among this type's grades; -1 if unknown."""
+        try:
+            return list(self.grades).index(grade)
+        except ValueError:
+            return -1
+
+
+class ServiceItem(models.Model):
+    """An item of the catalogue of intermediary services (中介服务事项清单)."""
+
+    code = models.CharField(_("事项编码"), max_length=20, unique=True)
+    name = models.CharField(_("事项名称"), max_length=100)
+    approval = models.CharField(_("服务的审批事项"), max_length=200)
+    legal_basis = models.TextField(_("设定依据"))
+    qualification_type = models.ForeignKey(
+        QualificationType, verbose_name=_("资质要求"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    min_grade = models.CharField(_("最低等级"), max_length=40, blank=True)
+    result_document = models.CharField(_("服务成果"), max_length=200)
+    fee_basis = models.CharField(_("收费依据"), max_length=200)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("中介服务事项")
+        verbose_name_plural = _("中介服务事项")
+
+    def __str__(self) -> str:
+        return f"{self.name}"
+
+
+class Entry(fsm.ConcurrentTransitionMixin, models.Model):
+    """An intermediary's entry (入驻) into the city-wide registry, reviewed by the bureau."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("填写中")
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已入驻")
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="entry")
+    status = fsm.FSMField(_("状态"), default=Status.DRAFT, choices=Status.choices, protected=True)
+    legal_rep = models.CharField(_("法定代表人"), max_length=40)
+    business_scope = models.TextField(_("经营范围"), blank=True)
+    licence = models.ForeignKey(
+        Document, verbose_name=_("营业执照"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    commitment_accepted_at = models.DateTimeField(_("承诺书签署时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    approved_at = models.DateTimeField(_("入驻时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("入驻申请")
+        verbose_name_plural = _("入驻申请")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_status_display()})"
+
+    @fsm.transition(field=status, source=[Status.DRAFT, Status.RETURNED], target=Status.SUBMITTED)
+    def submit(self, *, at) -> None:
+        self.submitted_at = at
+        self.return_reason = ""
+
+    @fsm.transition(field=status, source=Status.SUBMITTED, target=Status.APPROVED)
+    def approve(self, *, by, at) -> None:
+        self.reviewed_by = by
+        self.reviewed_at = at
+        self.approved_at = at
+
+    @fsm.transition(field=status, source=Status.SUBMITTED, target=Status.RETURNED)
+    def return_for_fix(self, *, by, at, reason: str) -> None:
+        self.reviewed_by = by
+        self.reviewed_at = at
+        self.return_reason = reason
+
+
+class Qualification(models.Model):
+    """A qualification certificate held by an intermediary."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="qualifications")
+    qualification_type = models.ForeignKey(QualificationType, verbose_name=_("资质类型"), on_delete=models.PROTECT)
+    grade = models.CharField(_("等级"), max_length=40, blank=True)
+    cert_no = models.CharField(_("证书编号"), max_length=60)
+    valid_until = models.DateField(_("有效期至"))
+    scan = models.ForeignKey(
+        Document, verbose_name=_("证书扫描件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["qualification_type__code"]
+        verbose_name = _("资质证书")
+        verbose_name_plural = _("资质证书")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "qualification_type", "cert_no"], name="qualification_cert_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_type} {self.grade} {self.cert_no}"
+
+
+class StaffMember(models.Model):
+    """A practising professional of an intermediary (执业人员)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(_("姓名"), max_length=40)
+    title = models.CharField(_("执业资格"), max_length=60)
+    cert_no = models.CharField(_("注册证书编号"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("执业人员")
+        verbose_name_plural = _("执业人员")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.title}）"
+
+
+class Rule(models.Model):
+    """One number of the city's rules, editable by the bureau, with the text it comes from.
+
+    Read only through `market.selectors.rule_value`; `market.rules.RULES` holds the defaults.
+    """
+
+    key = models.SlugField(_("规则键"), max_length=60, unique=True)
+    label = models.CharField(_("名称"), max_length=100)
+    value = models.DecimalField(_("取值"), max_digits=14, decimal_places=4)
+    unit = models.CharField(_("单位"), max_length=20)
+    min_value = models.DecimalField(_("下限"), max_digits=14, decimal_places=4, null=True, blank=True)
+    source = models.TextField(_("依据"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("规则参数")
+        verbose_name_plural = _("规则参数")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True) | Q(value__gte=F("min_value")), name="rule_value_not_below_min"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} = {self.value.normalize()} {self.unit}"
+
+
+class CalendarDay(models.Model):
+    """A day whose working status the bureau fixes by hand (holidays and 调休 of years the
+    chinese-calendar library does not know yet, or local corrections). Overrides the library."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'工作日' if self.is_workday else '休息日'} {self.note}"
+
+
+class ServiceRequest(fsm.ConcurrentTransitionMixin, models.Model):
+    """A project owner's request for an intermediary service, through its whole life.
+
+    Transitions only guard and set fields; services in `market.services` lock the row,
+    call them, save, record the change in the audit chain and schedule side effects.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("报名中")
+        SELECTING = "selecting", _("选取中")
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("待确认结果")
+        PUBLICITY = "publicity", _("结果公示")
+        OBJECTION = "objection", _("质疑处理中")
+        CONTRACTING = "contracting", _("合同签订")
+        IN_SERVICE = "in_service", _("服务中")
+        DELIVERED = "delivered", _("已交付")
+        COMPLETED = "completed", _("已验收")
+        RATED = "rated", _("已评价")
+        CLOSED = "closed", _("已办结")
+        CANCELLED = "cancelled", _("已取消")
+        FAILED = "failed", _("流标")
+        TERMINATED = "terminated", _("已终止")
+
+    class Method(models.TextChoices):
+        DRAW = "draw", _("随机选取")
+        AUCTION = "auction", _("竞价选取")
+        DIRECT = "direct", _("直接选取")
+
+    class Funding(models.TextChoices):
+        FISCAL = "fiscal", _("财政性资金")
+        OWN = "own", _("自有资金")
+
+    code = models.CharField(_("项目编号"), max_length=24, unique=True)
+    owner = models.ForeignKey(Organisation, verbose_name=_("项目业主"), on_delete=models.PROTECT, related_name="requests")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    service_item = models.ForeignKey(ServiceItem, verbose_name=_("服务事项"), on_delete=models.PROTECT)
+    region = models.ForeignKey(Region, verbose_name=_("项目所在区划"), on_delete=models.PROTECT)
+    title = models.CharField(_("项目名称"), max_length=150)
+    scope = models.TextField(_("服务范围与内容"))
+    funding = models.CharField(_("资金来源"), max_length=10, choices=Funding.choices)
+    project_code = models.CharField(_("投资项目代码"), max_length=30, blank=True)
+    ceiling = models.DecimalField(_("最高限价（元）"), max_digits=14, decimal_places=2)
+    floor = models.DecimalField(_("最低限价（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    method = models.CharField(_("选取方式"), max_length=10, choices=Method.choices)
+    signup_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True)
+    selection_at = models.DateTimeField(_("选取时间"), null=True, blank=True)
+    service_days = models.PositiveIntegerField(_("服务期限（日历天）"))
+    auction_minutes = models.PositiveSmallIntegerField(_("竞价时长（分钟）"), default=10)
+    min_step = models.DecimalField(_("最小降价幅度（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    allow_abnormally_low = models.BooleanField(_("允许低于限价60%的报价"), default=False)
+    contact_name = models.CharField(_("联系人"), max_length=40)
+    contact_phone = models.CharField(_("联系电话"), max_length=30)
+    status = fsm.FSMField(_("状态"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+    # Draw commitment (YCZJCS-DRAW-v1): the nonce stays secret until the draw.
+    draw_commitment = models.CharField(max_length=64, blank=True)
+    draw_nonce = models.CharField(max_length=64, blank=True)
+    publish_count = models.PositiveSmallIntegerField(default=0)
+    failure_count = models.PositiveSmallIntegerField(default=0)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    closing_reason = models.TextField(_("取消/流标原因"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("采购需求")
+        verbose_name_plural = _("采购需求")
+        constraints = [
+            models.CheckConstraint(condition=Q(ceiling__gt=0), name="request_ceiling_positive"),
+            models.CheckConstraint(
+                condition=Q(floor__isnull=True) | (Q(floor__gt=0) & Q(floor__lt=F("ceiling"))),
+                name="request_floor_below_ceiling",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_step__isnull=True) | Q(min_step__gt=0), name="request_min_step_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(signup_deadline__isnull=True)
+                | Q(selection_at__isnull=True)
+                | Q(selection_at__gte=F("signup_deadline")),
+                name="request_selection_after_signup",
+            ),
+            models.CheckConstraint(condition=Q(service_days__gt=0), name="request_service_days_positive"),
+            models.CheckConstraint(
+                condition=Q(auction_minutes__gte=1) & Q(auction_minutes__lte=240), name="request_auction_minutes_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "signup_deadline"], name="request_status_deadline")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def effective_min_step(self) -> Decimal:
+        """The auction's minimum decrement: set per request, else 0.5 % of the ceiling."""
+        if self.min_step:
+            return self.min_step
+        return (self.ceiling * Decimal("0.005")).quantize(Decimal("0.01"))
+
+    # --- transitions: guard and set fields only; services do the rest -----------------
+
+    @fsm.transition(field=status, source=[Status.DRAFT, Status.FAILED], target=Status.PUBLISHED)
+    def publish(self, *, at, commitment: str, nonce_hex: str) -> None:
+        self.published_at = at
+        self.status_changed_at = at
+        self.publish_count += 1
+        self.draw_commitment = commitment
+        self.draw_nonce = nonce_hex
+        self.closing_reason = ""
+
+    @fsm.transition(field=status, source=Status.PUBLISHED, target=Status.SELECTING)
+    def close_signup(self, *, at) -> None:
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=[Status.PUBLISHED, Status.SELECTING], target=Status.FAILED)
+    def fail(self, *, at, reason: str) -> None:
+        self.status_changed_at = at
+        self.failure_count += 1
+        self.closing_reason = reason
+
+    @fsm.transition(field=status, source=[Status.DRAFT, Status.PUBLISHED, Status.FAILED], target=Status.CANCELLED)
+    def cancel(self, *, at, reason: str) -> None:
+        self.status_changed_at = at
+        self.closing_reason = reason
+
+
+class RequestExclusion(models.Model):
+    """A conflict-of-interest exclusion (回避): this firm may not take part in this request."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="exclusions")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("回避机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("回避理由"), max_length=200)
+
+    class Meta:
+        verbose_name = _("回避")
+        verbose_name_plural = _("回避")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "organisation"], name="exclusion_once_per_firm"),
+        ]
+
+
+class Heartbeat(models.Model):
+    """Last time a periodic job ran; /healthz reads the beat sweep's."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")

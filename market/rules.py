@@ -1,0 +1,58 @@
+"""The city's rules as data: keys, defaults and the text each comes from.
+
+The numbers are the defaults of the product brief for 《宜春市网上中介服务超市管理暂行办法》;
+the bureau edits them (market.Rule) without a code change. Code reads them only through
+`market.selectors.rule_value`.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+MEASURES = "《宜春市网上中介服务超市管理暂行办法》"
+
+
+@dataclass(frozen=True)
+class RuleDefault:
+    key: str
+    label: str
+    value: Decimal
+    unit: str
+    source: str
+    min_value: Decimal | None = None
+
+
+RULES: dict[str, RuleDefault] = {
+    r.key: r
+    for r in [
+        RuleDefault("signup_window_workdays", "报名期（发布后）", Decimal(3), "工作日",
+                    f"{MEASURES}：采购公告发布后报名时间不少于3个工作日（最少1个工作日）。", Decimal(1)),
+        RuleDefault("min_registrants", "随机选取或竞价的最少有效报名数", Decimal(3), "家",
+                    f"{MEASURES}：有效报名不足3家的，本次采购失败（流标），可重新发布。", Decimal(1)),
+        RuleDefault("direct_pick_after_failures", "允许在报名者中直接选取的流标次数", Decimal(2), "次",
+                    f"{MEASURES}：第二次流标后，业主可在报名机构中直接选取。", Decimal(1)),
+        RuleDefault("confirm_workdays", "业主确认选取结果期限", Decimal(3), "工作日",
+                    f"{MEASURES}：业主应在3个工作日内确认选取结果。", Decimal(1)),
+        RuleDefault("publicity_workdays", "结果公示期", Decimal(3), "工作日",
+                    f"{MEASURES}：选取结果公示3个工作日，质疑应在公示期内提出。", Decimal(1)),
+        RuleDefault("objection_answer_workdays", "质疑答复期限", Decimal(5), "工作日",
+                    f"{MEASURES}：行政审批局在5个工作日内答复质疑。", Decimal(1)),
+        RuleDefault("contract_days", "公示结束后上传合同期限", Decimal(10), "日",
+                    f"{MEASURES}：公示期满后10日内签订并上传合同。", Decimal(1)),
+        RuleDefault("rating_days", "服务交付后评价期限", Decimal(15), "日",
+                    f"{MEASURES}：服务完成后15日内评价，逾期默认为满意。", Decimal(1)),
+        RuleDefault("decline_suspension_months", "中选后放弃或不签约的暂停期", Decimal(6), "月",
+                    f"{MEASURES}：中选机构放弃中选或拒不签约的，予以警告并暂停6个月。", Decimal(0)),
+        RuleDefault("fraud_ban_years", "弄虚作假、串通的清退禁入期", Decimal(2), "年",
+                    f"{MEASURES}：提供虚假材料、串通的，予以清退，2年内不得入驻。", Decimal(0)),
+        RuleDefault("auction_default_minutes", "竞价默认时长", Decimal(10), "分钟",
+                    f"{MEASURES}：网上竞价时长由业主设定，默认10分钟。", Decimal(1)),
+        RuleDefault("auction_extension_seconds", "竞价延时（最后N秒内出价）", Decimal(60), "秒",
+                    f"{MEASURES}：最后60秒内有出价的，截止时间延至该出价后60秒。", Decimal(1)),
+        RuleDefault("auction_default_step_percent", "默认最小降价幅度", Decimal("0.5"), "%（最高限价）",
+                    f"{MEASURES}：最小降价幅度默认为最高限价的0.5%。", Decimal("0.01")),
+        RuleDefault("abnormally_low_percent", "异常低价线", Decimal(60), "%（最高限价）",
+                    f"{MEASURES}：低于最高限价60%的报价视为异常低价，除业主允许外不予接受。", Decimal(1)),
+        RuleDefault("upload_max_mb", "上传文件大小上限", Decimal(20), "MB",
+                    "平台运行规则：单个上传文件不超过20MB。", Decimal(1)),
+    ]
+}

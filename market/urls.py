@@ -1,0 +1,5 @@
+from market.views import bureau, firm, owner, public
+
+app_name = "market"
+
+urlpatterns = public.urlpatterns + owner.urlpatterns + firm.urlpatterns + bureau.urlpatterns

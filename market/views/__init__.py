@@ -1,0 +1,1 @@
+"""Views of the market, one module per audience; each module declares its `urlpatterns`."""

@@ -1,0 +1,39 @@
+"""Shared view helpers: role guards and turning service errors into 4xx answers."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
+
+from market.exceptions import MarketError
+
+
+def role_required(*kinds: str):
+    """Allow only logged-in users whose organisation is of one of `kinds` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if user.organisation_id is None or user.organisation.kind not in kinds:
+                return render(request, "market/error.html", {"message": "您的账号无权访问此页面。"}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def error_response(request, exc: MarketError, *, template: str = "market/error.html", context: dict | None = None):
+    """Render a service error with its status code (400/403/409), never a 500."""
+    ctx = {"message": exc.message, "errors": exc.errors, **(context or {})}
+    return render(request, template, ctx, status=exc.status_code)
+
+
+def apply_errors(form, exc: MarketError) -> None:
+    """Copy a service's field errors onto a bound form (unknown fields go to the form)."""
+    for field, messages in (exc.errors or {"": [exc.message]}).items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
