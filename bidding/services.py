@@ -10,6 +10,7 @@ from accounts.services import notification_push
 from audit.services import record_append
 from bidding.exceptions import InvalidState, NotAllowed, NotEligible
 from bidding.models import Invitation, SignUp
+from market.locking import lock_rows
 from market.models import ServiceRequest
 from market.selectors import eligible_firms, firm_eligibility
 from market.services import request_chain, request_refresh
@@ -99,12 +100,9 @@ def signup_create(*, request_id: int, user) -> SignUp:
     if org is None or not org.is_intermediary:
         raise NotAllowed("只有中介机构可以报名。")
     with transaction.atomic():
-        req = (
-            ServiceRequest.objects.select_for_update(no_key=True)
-            .select_related("service_item", "service_item__qualification_type")
-            .filter(pk=request_id)
-            .first()
-        )
+        req = lock_rows(
+            ServiceRequest.objects.select_related("service_item", "service_item__qualification_type").filter(pk=request_id)
+        ).first()
         if req is None or req.status == ServiceRequest.Status.DRAFT:
             raise NotAllowed("采购需求不存在。")
         now = timezone.now()

@@ -20,6 +20,7 @@ from accounts.models import Organisation
 from audit.services import record_append
 from bidding import draw
 from market.exceptions import InvalidState, NotAllowed, ValidationFailed
+from market.locking import lock_rows
 from market.models import Document, Entry, Qualification, RequestExclusion, ServiceRequest, StaffMember
 from market.selectors import eligible_firms, rule_int, rule_value, workday_is, workday_shift
 
@@ -94,7 +95,7 @@ def _entry_chain(entry: Entry) -> str:
 
 def _lock_entry(organisation: Organisation) -> Entry:
     try:
-        return Entry.objects.select_for_update(no_key=True).select_related("organisation").get(organisation=organisation)
+        return lock_rows(Entry.objects.select_related("organisation")).get(organisation=organisation)
     except Entry.DoesNotExist:
         raise InvalidState("尚未填写入驻申请。") from None
 
@@ -127,7 +128,7 @@ def entry_save(
         raise ValidationFailed("统一社会信用代码有误。", errors={"uscc": list(getattr(exc, "messages", [str(exc)]))}) from None
     if Organisation.objects.filter(uscc=uscc).exclude(pk=org.pk).exists():
         raise ValidationFailed("该统一社会信用代码已被其他机构使用。", errors={"uscc": ["该统一社会信用代码已被其他机构使用。"]})
-    Organisation.objects.select_for_update(no_key=True).filter(pk=org.pk).first()
+    lock_rows(Organisation.objects.filter(pk=org.pk)).first()
     entry = Entry.objects.filter(organisation=org).first()
     if entry is not None and entry.status not in (Entry.Status.DRAFT, Entry.Status.RETURNED):
         raise InvalidState("入驻申请已提交或已通过，不能再修改。")
@@ -225,7 +226,7 @@ def entry_review(*, user, entry_id: int, approve: bool, reason: str = "") -> Ent
     """The bureau approves an entry, or returns it with a reason the firm sees."""
     from accounts.services import notification_push
 
-    entry = Entry.objects.select_for_update(no_key=True).select_related("organisation", "organisation__region").filter(pk=entry_id).first()
+    entry = lock_rows(Entry.objects.select_related("organisation", "organisation__region").filter(pk=entry_id)).first()
     if entry is None or not _bureau_may_review(user, entry):
         raise NotAllowed("无权审核该入驻申请。")
     if entry.status != Entry.Status.SUBMITTED:
@@ -277,7 +278,7 @@ def _new_request_code(now: datetime) -> str:
 
 def _lock_request(request_id: int) -> ServiceRequest:
     try:
-        return ServiceRequest.objects.select_for_update(no_key=True).get(pk=request_id)
+        return lock_rows(ServiceRequest.objects.all()).get(pk=request_id)
     except ServiceRequest.DoesNotExist:
         raise NotAllowed("采购需求不存在。") from None
 
@@ -486,12 +487,10 @@ def request_close_signup(*, request_id: int, now: datetime | None = None) -> Ser
 
     now = now or timezone.now()
     with transaction.atomic():
-        req = (
-            ServiceRequest.objects.select_for_update(no_key=True, skip_locked=True)
-            .select_related("service_item", "service_item__qualification_type")
-            .filter(pk=request_id)
-            .first()
-        )
+        req = lock_rows(
+            ServiceRequest.objects.select_related("service_item", "service_item__qualification_type").filter(pk=request_id),
+            skip_locked=True,
+        ).first()
         if req is None:
             return None
         if req.status != ServiceRequest.Status.PUBLISHED or req.signup_deadline is None or req.signup_deadline > now:

@@ -25,3 +25,20 @@ def bureau(db):
     from tests.factories import bureau_user
 
     return bureau_user()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table, the migrations' seed data included; put the
+    reference data (regions, catalogue, rules) back for them. pytest-django runs these
+    tests after the ordinary ones, so the ordinary ones keep the migrated data."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("accounts.migrations.0002_seed_regions").seed(apps, None)
+    importlib.import_module("market.migrations.0002_seed_catalogue_rules").seed(apps, None)
