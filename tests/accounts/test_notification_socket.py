@@ -1,0 +1,81 @@
+"""The notification socket: live pushes, the poll fallback, refusal of anonymous users."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.auth import AuthMiddlewareStack
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from accounts.consumers import NotificationConsumer
+from accounts.services import notification_push
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+class UserScope:
+    """Test middleware that puts a given user into the scope."""
+
+    def __init__(self, app, user):
+        self.app, self.user = app, user
+
+    async def __call__(self, scope, receive, send):
+        return await self.app({**scope, "user": self.user}, receive, send)
+
+
+@sync_to_async
+def make_firm():
+    from tests.factories import firm_user
+
+    return firm_user()
+
+
+@sync_to_async
+def push(org, key):
+    return notification_push(organisation=org, kind="invitation", title=f"采购邀请 {key}", url="/x/", dedupe_key=key)
+
+
+async def test_pushes_a_new_notification_live():
+    user = await make_firm()
+    org = await sync_to_async(lambda: user.organisation)()
+    comm = WebsocketCommunicator(UserScope(NotificationConsumer.as_asgi(), user), "/ws/notifications/")
+    connected, _ = await comm.connect()
+    assert connected
+    hello = await comm.receive_json_from(timeout=3)
+    assert hello == {"type": "hello", "unread": 0}
+    await push(org, "k1")
+    message = await comm.receive_json_from(timeout=3)
+    assert message["type"] == "notification" and message["title"] == "采购邀请 k1" and message["unread"] == 1
+    await comm.disconnect()
+
+
+@override_settings(NOTIFICATION_POLL_SECONDS=0.2)
+async def test_poll_delivers_an_entry_whose_push_was_lost():
+    """An entry created by another process on the in-process layer is found by the poll."""
+    from accounts.models import Notification
+
+    user = await make_firm()
+    org = await sync_to_async(lambda: user.organisation)()
+    comm = WebsocketCommunicator(UserScope(NotificationConsumer.as_asgi(), user), "/ws/notifications/")
+    await comm.connect()
+    await comm.receive_json_from(timeout=3)
+    # Written without the push, as another process's write would look to this one.
+    await sync_to_async(Notification.objects.create)(organisation=org, kind="x", title="迟到的消息", dedupe_key="late")
+    message = await comm.receive_json_from(timeout=3)
+    assert message["title"] == "迟到的消息"
+    await comm.disconnect()
+
+
+async def test_refuses_anonymous_users():
+    from django.contrib.auth.models import AnonymousUser
+
+    comm = WebsocketCommunicator(UserScope(NotificationConsumer.as_asgi(), AnonymousUser()), "/ws/notifications/")
+    connected, code = await comm.connect()
+    assert not connected and code == 4401
+
+
+async def test_full_stack_refuses_a_socket_without_session():
+    from config.asgi import application
+
+    comm = WebsocketCommunicator(application, "/ws/notifications/", headers=[(b"origin", b"http://127.0.0.1")])
+    connected, _ = await comm.connect()
+    assert not connected
