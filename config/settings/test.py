@@ -19,6 +19,9 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so a Daphne live server in another process sees the data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # No WAL for the throw-away test file: Django deletes and re-creates the database file
+    # per run, and stale -wal/-shm files of a killed run would make it unreadable.
+    DATABASES["default"]["OPTIONS"].pop("init_command", None)
 NOTIFICATION_POLL_SECONDS = 1.0
 SERVE_STATIC = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -1,0 +1,401 @@
+"""Public pages: announcements, one request's announcement and sign-up, the registry of
+intermediaries, the service catalogue, permission-checked downloads, and the dashboard
+that sends each role to its home page.
+
+Thin adapters: reads come from `market.selectors` (and the audit chain), writes from the
+services; service errors become Chinese messages with their 4xx status.
+"""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from accounts.models import Organisation, Region
+from audit.selectors import chain_records
+from bidding.models import SignUp
+from bidding.services import signup_create
+from market import selectors
+from market.exceptions import MarketError
+from market.models import Document, Entry, Qualification, QualificationType, ServiceItem, ServiceRequest
+from market.services import request_chain, request_refresh, requests_sweep_due
+from market.views.common import role_required
+
+PAGE_SIZE = 20
+
+# Ids of the elements htmx swaps; templates use the same names.
+RESULTS_ID = "announcement-results"
+SIGNUP_PANEL_ID = "signup-panel"
+
+AUDIT_KIND_LABELS = {
+    "created": "创建",
+    "transition": "状态变更",
+    "signup": "报名",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+
+
+def _org_of(user) -> Organisation | None:
+    """The user's organisation, or None for anonymous users and users without one."""
+    if not user.is_authenticated or not user.organisation_id:
+        return None
+    return user.organisation
+
+
+def _wants_fragment(request, target_id: str) -> bool:
+    """An htmx request that swaps only `target_id` (not a history restore, which needs the page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and htmx.target == target_id
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _cleaned(form: forms.Form) -> dict:
+    """The valid part of a filter form: invalid or missing values are simply not applied."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+
+
+def login_first_back_to_request(view):
+    """Anonymous users are sent to log in and then back to the request's announcement
+    (not to the POST-only address they posted to). For htmx the whole page goes there
+    (HX-Redirect) instead of the login form being swapped into a fragment."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            back = reverse("market:request_detail", args=[kwargs["code"]])
+            if getattr(request, "htmx", None):
+                return HttpResponseClientRedirect(f"{reverse('accounts:login')}?{urlencode({'next': back})}")
+            return redirect_to_login(back)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------------------------------
+# Dashboard
+
+
+@require_GET
+def dashboard(request):
+    """Send each role to its home page."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    org = _org_of(user)
+    if org is None:
+        if user.is_staff or user.is_superuser:
+            return redirect("/admin/")
+        return render(request, "market/error.html", {"message": "您的账号尚未关联任何机构，请联系宜春市行政审批局。"}, status=403)
+    if org.is_owner:
+        return redirect("/owner/requests/")
+    if org.is_bureau:
+        return redirect("/bureau/entries/")
+    approved = Entry.objects.filter(organisation=org, status=Entry.Status.APPROVED).exists()
+    return redirect("/firm/invitations/" if approved else "/entry/")
+
+
+# ---------------------------------------------------------------------------------------
+# Announcements
+
+
+class _FilterForm(forms.Form):
+    """A GET filter form: Chinese labels without a colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class AnnouncementFilterForm(_FilterForm):
+    """Filters of the announcement list (GET). Invalid values are ignored, not fatal."""
+
+    q = forms.CharField(
+        label="搜索", required=False, max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "项目名称或项目编号"}),
+    )
+    region = forms.ModelChoiceField(
+        label="区划", queryset=Region.objects.all(), required=False, to_field_name="code", empty_label="全部区划"
+    )
+    service_item = forms.ModelChoiceField(
+        label="服务事项", queryset=ServiceItem.objects.all(), required=False, to_field_name="code",
+        empty_label="全部事项",
+    )
+    method = forms.ChoiceField(label="选取方式", required=False, choices=[("", "全部方式"), *ServiceRequest.Method.choices])
+    status = forms.ChoiceField(
+        label="状态", required=False,
+        choices=[("", "全部状态"), *((v, label) for v, label in ServiceRequest.Status.choices if v in selectors.PUBLIC_STATUSES)],
+    )
+
+
+@require_GET
+def announcement_list(request):
+    """Public announcements with filters and search; htmx swaps only the results."""
+    requests_sweep_due()  # the lazy deadline check; one query when nothing is due
+    form = AnnouncementFilterForm(request.GET or None)
+    data = _cleaned(form)
+    queryset = selectors.announcement_list(
+        region=data["region"].code if "region" in data else "",
+        service_item=data["service_item"].code if "service_item" in data else "",
+        method=data.get("method", ""),
+        status=data.get("status", ""),
+        q=data.get("q", "").strip(),
+    )
+    page = _page(request, queryset)
+    rows = list(page.object_list)
+    counts = selectors.signup_counts(requests=rows)
+    for row in rows:
+        row.signup_count = counts.get(row.pk, 0)
+    context = {"form": form, "page": page, "rows": rows, "results_id": RESULTS_ID}
+    if _wants_fragment(request, RESULTS_ID):
+        response = render(request, "market/partials/announcement_rows.html", context)
+    else:
+        response = render(request, "market/public/announcement_list.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# One request: the announcement, the sign-up panel, the audit trail
+
+
+def _detail_queryset():
+    return ServiceRequest.objects.select_related(
+        "owner", "region", "service_item", "service_item__qualification_type"
+    )
+
+
+def _viewer(user, req: ServiceRequest) -> dict:
+    """What the user may see of `req`: owner, bureau (in scope) or firm."""
+    org = _org_of(user)
+    is_owner = org is not None and req.owner_id == org.pk
+    is_bureau = org is not None and org.is_bureau and selectors.request_visible_to_bureau(user=user, request=req)
+    return {
+        "org": org,
+        "is_owner": is_owner,
+        "is_bureau": is_bureau,
+        "is_firm": org is not None and org.is_intermediary,
+        "sees_registrants": is_owner or is_bureau,
+    }
+
+
+def _signup_is_open(req: ServiceRequest) -> bool:
+    return (
+        req.status == ServiceRequest.Status.PUBLISHED
+        and req.signup_deadline is not None
+        and req.signup_deadline > timezone.now()
+    )
+
+
+def _signup_panel_context(user, req: ServiceRequest, *, message: str = "", error: str = "") -> dict:
+    """Context of the sign-up panel: the count for everyone; for a firm whether it has
+    signed up in the current round, and if not, whether it may (with the reason)."""
+    viewer = _viewer(user, req)
+    context = {
+        "req": req,
+        "viewer": viewer,
+        "panel_id": SIGNUP_PANEL_ID,
+        "signup_count": selectors.signup_counts(requests=[req]).get(req.pk, 0),
+        "is_open": _signup_is_open(req),
+        "message": message,
+        "error": error,
+        "signed_up": False,
+        "eligibility": None,
+    }
+    if viewer["is_firm"]:
+        context["signed_up"] = SignUp.objects.filter(
+            request=req, organisation=viewer["org"], round=req.publish_count
+        ).exists()
+        if context["is_open"] and not context["signed_up"] and not error:
+            context["eligibility"] = selectors.firm_eligibility(organisation=viewer["org"], request=req)
+    return context
+
+
+def _audit_rows(req: ServiceRequest) -> list[dict]:
+    """The request's audit chain, with status and kind labels for people."""
+    labels = dict(ServiceRequest.Status.choices)
+    return [
+        {
+            "record": rec,
+            "kind": AUDIT_KIND_LABELS.get(rec.kind, rec.kind),
+            "from": labels.get(rec.from_state, rec.from_state),
+            "to": labels.get(rec.to_state, rec.to_state),
+        }
+        for rec in chain_records(chain=request_chain(req))
+    ]
+
+
+@require_GET
+def request_detail(request, code: str):
+    """The announcement (采购公告) of one request. Drafts exist only for their owner."""
+    req = get_object_or_404(_detail_queryset(), code=code)
+    viewer = _viewer(request.user, req)
+    if req.status == ServiceRequest.Status.DRAFT and not viewer["is_owner"]:
+        raise Http404
+    request_refresh(req)  # the lazy deadline check
+    registrants = []
+    if viewer["sees_registrants"]:
+        registrants = list(
+            SignUp.objects.filter(request=req, round=req.publish_count).select_related("organisation")
+        )
+    context = {
+        **_signup_panel_context(request.user, req),  # req, viewer and the sign-up panel
+        "exclusions": list(req.exclusions.select_related("organisation").order_by("id")),
+        "registrants": registrants,
+        "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
+    }
+    return render(request, "market/public/request_detail.html", context)
+
+
+@require_POST
+@login_first_back_to_request
+@role_required("intermediary")
+def request_signup(request, code: str):
+    """Sign the user's firm up (报名). htmx gets the panel back, success or the refusal
+    reason with its 403/409 status; a plain form post is redirected back with a message."""
+    req = get_object_or_404(ServiceRequest.objects.exclude(status=ServiceRequest.Status.DRAFT), code=code)
+    detail_url = reverse("market:request_detail", args=[req.code])
+    try:
+        signup_create(request_id=req.pk, user=request.user)
+    except MarketError as exc:
+        if not request.htmx:
+            messages.error(request, exc.message)
+            return redirect(detail_url)
+        req = _detail_queryset().get(pk=req.pk)  # the service may have moved it on
+        context = _signup_panel_context(request.user, req, error=exc.message)
+        response = render(request, "market/partials/signup_panel.html", context, status=exc.status_code)
+        return reswap(retarget(response, f"#{SIGNUP_PANEL_ID}"), "outerHTML")
+    if not request.htmx:
+        messages.success(request, "报名成功。")
+        return redirect(detail_url)
+    req = _detail_queryset().get(pk=req.pk)
+    context = _signup_panel_context(request.user, req, message="报名成功。请留意报名截止后的选取结果通知。")
+    return render(request, "market/partials/signup_panel.html", context)
+
+
+# ---------------------------------------------------------------------------------------
+# Registry of intermediaries and the catalogue
+
+
+class RegistryFilterForm(_FilterForm):
+    q = forms.CharField(
+        label="搜索", required=False, max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "机构名称或统一社会信用代码"}),
+    )
+    qualification = forms.ModelChoiceField(
+        label="资质", queryset=QualificationType.objects.all(), required=False, to_field_name="code",
+        empty_label="全部资质",
+    )
+
+
+@require_GET
+def registry(request):
+    """The city-wide registry (中介机构库): approved intermediaries and their qualifications."""
+    form = RegistryFilterForm(request.GET or None)
+    data = _cleaned(form)
+    queryset = selectors.registry_list(
+        q=data.get("q", "").strip(),
+        qualification=data["qualification"].code if "qualification" in data else "",
+    )
+    page = _page(request, queryset)
+    context = {"form": form, "page": page, "rows": list(page.object_list), "today": timezone.localdate()}
+    return render(request, "market/public/registry.html", context)
+
+
+@require_GET
+def registry_detail(request, pk: int):
+    """One approved intermediary: public facts, qualifications and practising staff."""
+    org = get_object_or_404(
+        Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
+        .select_related("region", "entry"),
+        pk=pk,
+    )
+    context = {
+        "firm": org,
+        "qualifications": list(org.qualifications.select_related("qualification_type")),
+        "staff": list(org.staff.only("name", "title")),
+        "today": timezone.localdate(),
+    }
+    return render(request, "market/public/registry_detail.html", context)
+
+
+@require_GET
+def catalogue(request):
+    """The catalogue of intermediary services (中介服务事项清单)."""
+    items = ServiceItem.objects.filter(active=True).select_related("qualification_type").order_by("code")
+    return render(request, "market/public/catalogue.html", {"items": items})
+
+
+# ---------------------------------------------------------------------------------------
+# Documents
+
+
+def _is_entry_document(doc: Document) -> bool:
+    """A business licence or a qualification scan: part of an entry application."""
+    return (
+        Entry.objects.filter(licence_id=doc.pk).exists()
+        or Qualification.objects.filter(scan_id=doc.pk).exists()
+    )
+
+
+def _may_download(user, doc: Document) -> bool:
+    """A user of the document's organisation; bureau staff: city staff any document,
+    county staff entry documents (firms are city-wide) and their county's documents."""
+    org = _org_of(user)
+    if org is None:
+        return False
+    if org.pk == doc.organisation_id:
+        return True
+    if not org.is_bureau:
+        return False
+    if org.region.is_city or _is_entry_document(doc):
+        return True
+    return doc.organisation.region_id == org.region_id
+
+
+@require_GET
+def document_download(request, pk: int):
+    """Stream an uploaded file to those allowed to see it; 404 for everyone else."""
+    doc = Document.objects.select_related("organisation").filter(pk=pk).first()
+    if doc is None or not _may_download(request.user, doc):
+        raise Http404
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=doc.original_name,
+        content_type=doc.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns = [
+    path("", announcement_list, name="announcement_list"),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("requests/<str:code>/", request_detail, name="request_detail"),
+    path("requests/<str:code>/signup/", request_signup, name="request_signup"),
+    path("registry/", registry, name="registry"),
+    path("registry/<int:pk>/", registry_detail, name="registry_detail"),
+    path("catalogue/", catalogue, name="catalogue"),
+    path("documents/<int:pk>/", document_download, name="document_download"),
+]
