@@ -33,7 +33,10 @@ def _reference_data(request):
     reference data (regions, catalogue, rules) back for them. pytest-django runs these
     tests after the ordinary ones, so the ordinary ones keep the migrated data."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    if not transactional:
         return
     request.getfixturevalue("transactional_db")
     import importlib

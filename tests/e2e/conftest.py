@@ -48,11 +48,20 @@ def _application():
 
 
 def _child_setup():
-    # The child was forked with the parent's connection objects; drop them unopened.
+    # The child is forked from a test process that may have run async tests: it inherits
+    # the parent's connection objects, channel layers (queues bound to the parent's event
+    # loops) and asgiref's sync-to-async executor (whose thread does not exist here).
+    # Drop them all so the child builds its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
     from django.db import connections
 
     for conn in connections.all(initialized_only=True):
         conn.connection = None
+    channel_layers.backends = {}
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Issue story: an owner publishes; the intermediary sees the invitation live and signs up."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -47,5 +45,6 @@ def test_owner_publishes_and_the_invited_firm_signs_up_live(live_url, login, bro
 
     firm_page.goto(f"{live_url}/requests/{req.code}/")
     firm_page.get_by_role("button", name="报名参加").click()
-    expect(firm_page.locator(".signup-panel")).to_contain_text(re.compile("已报名"))
+    expect(firm_page.locator(".signup-panel.is-done")).to_contain_text("您单位已报名本项目")
+    expect(firm_page.locator("#signup-count")).to_have_text("1")
     assert SignUp.objects.filter(request=req, organisation=firm.organisation).count() == 1
