@@ -282,6 +282,10 @@ class ServiceRequest(fsm.ConcurrentTransitionMixin, models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     closing_reason = models.TextField(_("取消/流标原因"), blank=True)
+    selected_firm = models.ForeignKey(
+        Organisation, verbose_name=_("选定中介机构"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="selected_requests",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -333,6 +337,11 @@ class ServiceRequest(fsm.ConcurrentTransitionMixin, models.Model):
 
     @fsm.transition(field=status, source=Status.PUBLISHED, target=Status.SELECTING)
     def close_signup(self, *, at) -> None:
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.SELECTING, target=Status.AWAITING_CONFIRMATION)
+    def select(self, *, at, firm: Organisation) -> None:
+        self.selected_firm = firm
         self.status_changed_at = at
 
     @fsm.transition(field=status, source=[Status.PUBLISHED, Status.SELECTING], target=Status.FAILED)
