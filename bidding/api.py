@@ -3,11 +3,18 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
+from rest_framework.pagination import PageNumberPagination
 
 from bidding.models import Draw
 from bidding.serializers import DrawRecordSerializer
 from market.models import ServiceRequest
 from market.services import request_refresh
+
+
+class DrawPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
 
 
 @extend_schema_view(
@@ -19,6 +26,7 @@ from market.services import request_refresh
 )
 class DrawList(generics.ListAPIView):
     serializer_class = DrawRecordSerializer
+    pagination_class = DrawPagination
     queryset = Draw.objects.only("id", "record", "drawn_at").order_by("-drawn_at", "-id")
 
 
