@@ -363,8 +363,25 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
         self.selected_firm = firm
         self.status_changed_at = at
 
-    @fsm.transition(field=status, source=[Status.PUBLISHED, Status.SELECTING], target=Status.FAILED)
+    @fsm.transition(field=status, source=Status.AWAITING_CONFIRMATION, target=Status.PUBLICITY)
+    def confirm(self, *, at) -> None:
+        self.status_changed_at = at
+
+    @fsm.transition(
+        field=status, source=[Status.AWAITING_CONFIRMATION, Status.PUBLICITY], target=Status.AWAITING_CONFIRMATION
+    )
+    def substitute(self, *, at, firm: Organisation) -> None:
+        """The selected firm declined: the next in line takes its place, to be confirmed again."""
+        self.selected_firm = firm
+        self.status_changed_at = at
+
+    @fsm.transition(
+        field=status,
+        source=[Status.PUBLISHED, Status.SELECTING, Status.AWAITING_CONFIRMATION, Status.PUBLICITY],
+        target=Status.FAILED,
+    )
     def fail(self, *, at, reason: str) -> None:
+        self.selected_firm = None
         self.status_changed_at = at
         self.failure_count += 1
         self.closing_reason = reason
