@@ -34,5 +34,6 @@ def draw_result(request, code: str):
             pool=[{"code": c, "name": names.get(c, "")} for c in record["pool"]],
             excluded=[{**e, "name": names.get(e["code"], "")} for e in record["excluded"]],
             ranking=[{**e, "position": i, "name": names.get(e["code"], "")} for i, e in enumerate(record["ranking"], 1)],
+            current_code=req.selected_firm.uscc if req.selected_firm_id else "",
         )
     return render(request, "bidding/draw_result.html", context)
