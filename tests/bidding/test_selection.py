@@ -10,7 +10,6 @@ from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
 from bidding.services import signup_create
-from bidding.services_draw import draw_run
 from bidding.services_selection import request_confirm, request_decline
 from credit.models import CreditEvent
 from credit.selectors import credit_restriction
