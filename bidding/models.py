@@ -51,3 +51,29 @@ class SignUp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "organisation", "round"], name="signup_once_per_round"),
         ]
+
+
+class Draw(models.Model):
+    """The one random draw (随机选取) of a request, by the public recipe YCZJCS-DRAW-v1.
+
+    `record` is exactly the public record `bidding.draw.build_record` produced; the other
+    fields repeat parts of it for queries. The one-to-one `request` column's unique index
+    is the database's guarantee that a request is drawn once: there is never a second draw.
+    """
+
+    request = models.OneToOneField(ServiceRequest, verbose_name=_("采购需求"), on_delete=models.PROTECT,
+                                   related_name="draw")
+    round = models.PositiveSmallIntegerField(_("发布轮次"))
+    record = models.JSONField(_("公开记录"))
+    pool_hash = models.CharField(_("报名池哈希"), max_length=64)
+    seed = models.CharField(_("种子"), max_length=64)
+    winner = models.ForeignKey(Organisation, verbose_name=_("选中机构"), on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(_("选取时间"), db_index=True)
+
+    class Meta:
+        ordering = ["-drawn_at", "-id"]
+        verbose_name = _("随机选取")
+        verbose_name_plural = _("随机选取")
+
+    def __str__(self) -> str:
+        return f"{self.record.get('request_code', '')} → {self.winner}"

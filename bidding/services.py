@@ -115,7 +115,8 @@ def signup_create(*, request_id: int, user) -> SignUp:
                 raise NotEligible(verdict.message, code=verdict.code)
             if SignUp.objects.filter(request=req, organisation=org, round=req.publish_count).exists():
                 raise InvalidState("您单位已报名本项目。")
-            signup = SignUp.objects.create(request=req, organisation=org, round=req.publish_count, user=user)
+            signup = SignUp.objects.create(request=req, organisation=org, round=req.publish_count, user=user,
+                                           created_at=now)
             record_append(chain=request_chain(req), kind="signup", actor=user,
                           data={"uscc": org.uscc, "round": req.publish_count})
     if closed:

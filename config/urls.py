@@ -14,5 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("api/v1/", include("market.api_urls")),
+    path("api/v1/", include("bidding.api_urls")),
+    path("", include("bidding.urls")),
     path("", include("market.urls")),
 ]

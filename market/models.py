@@ -1,5 +1,6 @@
 """Catalogue, registry (entries, qualifications, staff), rules, calendar and service requests."""
 
+import threading
 from decimal import Decimal
 
 import django_fsm as fsm
@@ -9,6 +10,24 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Region
+
+
+_REFRESH_LOCK = threading.Lock()
+
+
+class SerialRefreshMixin:
+    """Make `refresh_from_db` safe in a threaded server.
+
+    django-fsm's `FSMModelMixin.refresh_from_db` lifts the protection of protected state
+    fields on the *field* (shared by every instance in the process) and restores it after;
+    two threads refreshing at once can restore it under the other's feet, which then fails
+    with "Direct status modification is not allowed". One process-wide lock around the
+    toggle makes it consistent; each refresh is one primary-key query.
+    """
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        with _REFRESH_LOCK:
+            super().refresh_from_db(*args, **kwargs)
 
 
 class Document(models.Model):
@@ -81,7 +100,7 @@ class ServiceItem(models.Model):
         return f"{self.name}"
 
 
-class Entry(fsm.ConcurrentTransitionMixin, models.Model):
+class Entry(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
     """An intermediary's entry (入驻) into the city-wide registry, reviewed by the bureau."""
 
     class Status(models.TextChoices):
@@ -220,7 +239,7 @@ class CalendarDay(models.Model):
         return f"{self.date} {'工作日' if self.is_workday else '休息日'} {self.note}"
 
 
-class ServiceRequest(fsm.ConcurrentTransitionMixin, models.Model):
+class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
     """A project owner's request for an intermediary service, through its whole life.
 
     Transitions only guard and set fields; services in `market.services` lock the row,
@@ -282,6 +301,10 @@ class ServiceRequest(fsm.ConcurrentTransitionMixin, models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     closing_reason = models.TextField(_("取消/流标原因"), blank=True)
+    selected_firm = models.ForeignKey(
+        Organisation, verbose_name=_("选定中介机构"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="selected_requests",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -335,8 +358,30 @@ class ServiceRequest(fsm.ConcurrentTransitionMixin, models.Model):
     def close_signup(self, *, at) -> None:
         self.status_changed_at = at
 
-    @fsm.transition(field=status, source=[Status.PUBLISHED, Status.SELECTING], target=Status.FAILED)
+    @fsm.transition(field=status, source=Status.SELECTING, target=Status.AWAITING_CONFIRMATION)
+    def select(self, *, at, firm: Organisation) -> None:
+        self.selected_firm = firm
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.AWAITING_CONFIRMATION, target=Status.PUBLICITY)
+    def confirm(self, *, at) -> None:
+        self.status_changed_at = at
+
+    @fsm.transition(
+        field=status, source=[Status.AWAITING_CONFIRMATION, Status.PUBLICITY], target=Status.AWAITING_CONFIRMATION
+    )
+    def substitute(self, *, at, firm: Organisation) -> None:
+        """The selected firm declined: the next in line takes its place, to be confirmed again."""
+        self.selected_firm = firm
+        self.status_changed_at = at
+
+    @fsm.transition(
+        field=status,
+        source=[Status.PUBLISHED, Status.SELECTING, Status.AWAITING_CONFIRMATION, Status.PUBLICITY],
+        target=Status.FAILED,
+    )
     def fail(self, *, at, reason: str) -> None:
+        self.selected_firm = None
         self.status_changed_at = at
         self.failure_count += 1
         self.closing_reason = reason

@@ -508,8 +508,11 @@ def request_close_signup(*, request_id: int, now: datetime | None = None) -> Ser
 
 
 def requests_sweep_due(*, now: datetime | None = None) -> int:
-    """Move on every request whose sign-up deadline has passed. Used by the beat sweep and
-    lazily by pages; cheap (one query) when nothing is due."""
+    """Move on every request whose sign-up deadline or draw time has passed: close sign-up,
+    then run the due random draws. Used by the beat sweep and lazily by pages; cheap (two
+    queries) when nothing is due. Returns the number of requests looked at."""
+    from bidding.services_draw import draws_sweep_due
+
     now = now or timezone.now()
     due = list(
         ServiceRequest.objects.filter(status=ServiceRequest.Status.PUBLISHED, signup_deadline__lte=now)
@@ -517,16 +520,28 @@ def requests_sweep_due(*, now: datetime | None = None) -> int:
     )
     for pk in due:
         request_close_signup(request_id=pk, now=now)
-    return len(due)
+    return len(due) + draws_sweep_due(now=now)
 
 
 def request_refresh(request: ServiceRequest) -> ServiceRequest:
-    """The lazy deadline check: a request read after its deadline moves on first."""
+    """The lazy deadline check: a request read after its sign-up deadline moves on first,
+    and a random draw whose selection time has passed is run before it is shown."""
+    from bidding.services_draw import draw_run
+
+    now = timezone.now()
     if (
         request.status == ServiceRequest.Status.PUBLISHED
         and request.signup_deadline is not None
-        and request.signup_deadline <= timezone.now()
+        and request.signup_deadline <= now
     ):
         request_close_signup(request_id=request.pk)
+        request.refresh_from_db()
+    if (
+        request.status == ServiceRequest.Status.SELECTING
+        and request.method == ServiceRequest.Method.DRAW
+        and request.selection_at is not None
+        and request.selection_at <= now
+    ):
+        draw_run(request_id=request.pk)
         request.refresh_from_db()
     return request

@@ -50,9 +50,15 @@ def test_api_schema_is_served(client):
 
 
 def test_load_demo_reaches_every_state_so_far():
+    from bidding.draw import record_winner
+    from bidding.models import Draw
     from market.models import ServiceRequest
 
     call_command("load_demo", stdout=io.StringIO())
     states = set(ServiceRequest.objects.values_list("status", flat=True))
-    assert {"draft", "published", "selecting", "failed", "cancelled"} <= states
+    assert {"draft", "published", "selecting", "failed", "cancelled", "awaiting_confirmation"} <= states
+    draws = list(Draw.objects.all())
+    assert len(draws) >= 3
+    assert all(record_winner(d.record) == d.winner.uscc for d in draws)
+    assert any(d.record["excluded"] for d in draws)
     call_command("load_demo", stdout=io.StringIO())  # idempotent

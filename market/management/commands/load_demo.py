@@ -102,9 +102,9 @@ class Command(BaseCommand):
             ("万载县有机农业产业园配套道路", "工程造价咨询"), ("明月山温泉景区游客中心", "地质灾害危险性评估"),
         ]
 
-        def draft(i: int, method: str, *, ceiling: str = "120000.00") -> ServiceRequest:
+        def draft(i: int, method: str, *, ceiling: str = "120000.00", item: ServiceItem | None = None) -> ServiceRequest:
             owner = owners[i % len(owners)]
-            item = items[i % len(items)]
+            item = item or items[i % len(items)]
             deadline = workday_shift(now, 4 + i % 3)
             title, suffix = titles[i % len(titles)]
             return request_draft_save(user=owner, data={
@@ -144,3 +144,36 @@ class Command(BaseCommand):
         close(req)
         req = publish(draft(6, "draw"))           # 已取消
         request_cancel(request_id=req.pk, user=req.created_by, reason="项目立项调整，暂停实施。")
+        self._draws(draft=draft, publish=publish, sign_up=sign_up, now=now)
+
+    def _draws(self, *, draft, publish, sign_up, now) -> None:
+        """Three completed random draws (待确认结果), one with a registrant excluded at draw
+        time, so a newcomer can open /requests/<code>/draw/ and verify at once."""
+        from bidding.services_draw import draw_run
+        from credit.models import CreditEvent
+        from market.selectors import qualifying_certificates
+        from market.services import request_close_signup
+
+        today = timezone.localdate(now)
+        roomy = [
+            item for item in ServiceItem.objects.filter(qualification_type__isnull=False, active=True).order_by("code")
+            if qualifying_certificates(item=item, on=today)
+            .filter(organisation__entry__status=Entry.Status.APPROVED).values("organisation").distinct().count() >= 4
+        ]
+        for n, (i, item) in enumerate(zip((7, 8, 9), roomy)):
+            req = publish(draft(i, "draw", item=item))
+            sign_up(req, 4)
+            # Demo only: pretend sign-up closed three hours ago and selection was due an hour ago.
+            ServiceRequest.objects.filter(pk=req.pk).update(signup_deadline=now - timedelta(hours=3),
+                                                            selection_at=now - timedelta(hours=1))
+            request_close_signup(request_id=req.pk)
+            if n == 0:
+                # A registrant sanctioned between sign-up and draw is left out of the pool.
+                late = req.signups.order_by("pk").first().organisation
+                CreditEvent.objects.create(
+                    organisation=late, kind="无正当理由放弃中选资格", sanction=CreditEvent.Sanction.SUSPENSION,
+                    rule_source="《宜春市网上中介服务超市管理暂行办法》：中选后放弃的，警告并暂停参与6个月。",
+                    description="在其他项目中选后无正当理由放弃。", region_id="360900",
+                    starts_at=now - timedelta(minutes=90), ends_at=now + timedelta(days=182),
+                )
+            draw_run(request_id=req.pk)

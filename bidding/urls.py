@@ -1,0 +1,9 @@
+from django.urls import path
+
+from bidding import views
+
+app_name = "bidding"
+
+urlpatterns = [
+    path("requests/<str:code>/draw/", views.draw_result, name="draw_result"),
+]
