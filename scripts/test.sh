@@ -24,5 +24,5 @@ else
 fi
 if [ -n "${MARIADB_URL:-}" ]; then
   run "MariaDB: migrations and lifecycle" \
-    env DATABASE_URL="$MARIADB_URL" -u REDIS_URL "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
+    env -u REDIS_URL DATABASE_URL="$MARIADB_URL" "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
 fi
