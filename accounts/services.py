@@ -5,6 +5,7 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -71,3 +72,20 @@ def login_is_throttled(*, username: str, ip: str | None) -> bool:
 
 def login_failures_clear(*, username: str) -> None:
     LoginAttempt.objects.filter(username=username).delete()
+
+
+def throttle_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one attempt under `key` and say whether more than `limit` fell in the window.
+
+    Best effort through the cache (shared Redis in production, per process without it):
+    for slowing down scripted sign-ups, not for anything that must be exact.
+    """
+    cache_key = f"throttle:{key}"
+    if cache.add(cache_key, 1, timeout=window_seconds):
+        return False
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window_seconds)
+        return False
+    return count > limit

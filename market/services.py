@@ -21,7 +21,15 @@ from audit.services import record_append
 from bidding import draw
 from market.exceptions import InvalidState, NotAllowed, ValidationFailed
 from market.locking import lock_rows
-from market.models import Document, Entry, Qualification, RequestExclusion, ServiceRequest, StaffMember
+from market.models import (
+    Document,
+    Entry,
+    Qualification,
+    QualificationType,
+    RequestExclusion,
+    ServiceRequest,
+    StaffMember,
+)
 from market.selectors import eligible_firms, rule_int, rule_value, workday_is, workday_shift
 
 # ---------------------------------------------------------------------------------------
@@ -154,6 +162,13 @@ def qualification_add(
     entry = _lock_entry(org)
     if entry.status not in (Entry.Status.DRAFT, Entry.Status.RETURNED, Entry.Status.APPROVED):
         raise InvalidState("入驻申请审核中，暂不能修改资质。")
+    qtype = QualificationType.objects.filter(pk=qualification_type_id).first()
+    if qtype is None:
+        raise ValidationFailed("资质类型不存在。", errors={"qualification_type": ["请选择资质类型。"]})
+    if qtype.grades and grade not in qtype.grades:
+        raise ValidationFailed("资质等级有误。", errors={"grade": [f"“{qtype.name}”的等级应为：{'、'.join(qtype.grades)}。"]})
+    if valid_until < timezone.localdate():
+        raise ValidationFailed("证书已过期。", errors={"valid_until": ["证书已过期，请登记有效期内的证书。"]})
     if Qualification.objects.filter(organisation=org, qualification_type_id=qualification_type_id, cert_no=cert_no).exists():
         raise ValidationFailed("该资质证书已登记。", errors={"cert_no": ["该资质证书已登记。"]})
     qual = Qualification.objects.create(

@@ -214,6 +214,8 @@ UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", 
 # Login throttling: failures per username or per address inside the window.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Self-registrations of intermediaries per client address and hour.
+REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "10"))
 
 # Notification sockets re-read the inbox this often, so a push from another process is
 # never lost even on the in-process channel layer.

@@ -469,3 +469,21 @@ def test_signups_page_lists_the_firms_signups(client, owner):
     html = client.get("/firm/signups/").content.decode()
     assert mine.code in html and "报名中" in html
     assert theirs.code not in html
+
+
+def test_register_is_throttled_per_address(client, settings):
+    settings.REGISTRATIONS_PER_HOUR = 2
+    for i in range(2):
+        response = client.post("/register/", {
+            "username": f"bulk{i}", "display_name": "批量", "email": f"b{i}@example.com",
+            "password": "Yichun-2026-safe", "password2": "Yichun-2026-safe",
+        })
+        assert response.status_code == 302
+        client.logout()
+    response = client.post("/register/", {
+        "username": "bulk9", "display_name": "批量", "email": "b9@example.com",
+        "password": "Yichun-2026-safe", "password2": "Yichun-2026-safe",
+    })
+    assert response.status_code == 429
+    assert "注册过于频繁" in response.content.decode()
+    assert not User.objects.filter(username="bulk9").exists()
