@@ -16,7 +16,7 @@ from bidding import draw as recipe
 from bidding.models import Draw, SignUp
 from market.locking import lock_rows
 from market.models import ServiceRequest
-from market.selectors import firm_eligibility, rule_int
+from market.selectors import firm_eligibility, rule_int, workday_due
 from market.services import _transition
 
 DUE_BATCH = 200
@@ -98,7 +98,8 @@ def draw_run(*, request_id: int, now: datetime | None = None) -> Draw | None:
             # promised); its draw is the draw.
             return lock_rows(Draw.objects.select_related("winner").filter(request_id=req.pk)).get()
         _transition(
-            req, name="select", actor=None, args={"at": now, "firm": winner},
+            req, name="select", actor=None,
+            args={"at": now, "firm": winner, "confirm_due": workday_due(now, rule_int("confirm_workdays"))},
             data={"method": "draw", "algorithm": recipe.ALGORITHM, "round": req.publish_count,
                   "seed": record["seed"], "pool_hash": record["pool_hash"], "pool_size": len(pool),
                   "winner": winner.uscc, "excluded": len(excluded)},
