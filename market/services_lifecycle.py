@@ -527,18 +527,15 @@ def requests_overdue_sweep(*, now: datetime | None = None, request_id: int | Non
     def not_warned(key):
         return ~Exists(OverdueWarning.objects.filter(request=OuterRef("pk"), step_key=key))
 
-    from django.db.models import CharField, Value
-    from django.db.models.functions import Cast, Concat
-
-    confirm_key = Concat(Value("confirm:"), Cast("selected_firm_id", CharField()))
+    # A substitute gets its own confirmation step (and deadline): the key names the firm.
     for req in (
         base.filter(status=S.AWAITING_CONFIRMATION, confirm_due__lt=now)
-        .annotate(k=confirm_key)
-        .exclude(Exists(OverdueWarning.objects.filter(request=OuterRef("pk"), step_key=OuterRef("k"))))
+        .exclude(Exists(OverdueWarning.objects.filter(request=OuterRef("pk"), step=OverdueWarning.Step.CONFIRM,
+                                                      due_at=OuterRef("confirm_due"))))
         .select_related("owner")[:200]
     ):
-        created += _warn(req, step=OverdueWarning.Step.CONFIRM, key=req.k, party="owner", organisation=req.owner,
-                         due_at=req.confirm_due, now=now)
+        created += _warn(req, step=OverdueWarning.Step.CONFIRM, key=f"confirm:{req.selected_firm_id}", party="owner",
+                         organisation=req.owner, due_at=req.confirm_due, now=now)
     for req in base.filter(status=S.CONTRACTING, contract_due__lt=now, contract_owner_document__isnull=True).filter(
         not_warned("contract_owner")
     ).select_related("owner")[:200]:
