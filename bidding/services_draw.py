@@ -16,7 +16,7 @@ from bidding import draw as recipe
 from bidding.models import Draw, SignUp
 from market.locking import lock_rows
 from market.models import ServiceRequest
-from market.selectors import firm_eligibility, rule_int
+from market.selectors import ELIGIBLE, eligible_firms, firm_eligibility, rule_int, workday_due
 from market.services import _transition
 
 DUE_BATCH = 200
@@ -62,9 +62,13 @@ def draw_run(*, request_id: int, now: datetime | None = None) -> Draw | None:
             s.organisation
             for s in SignUp.objects.filter(request=req, round=req.publish_count).select_related("organisation")
         ]
+        # One query finds the eligible registrants (`eligible_firms` accepts exactly whom
+        # `firm_eligibility` accepts); only the others are asked one by one, for the reason.
+        signed_up = SignUp.objects.filter(request=req, round=req.publish_count).values("organisation_id")
+        eligible_ids = set(eligible_firms(request=req, at=now).filter(pk__in=signed_up).values_list("pk", flat=True))
         pool, excluded = [], []
         for org in registrants:
-            verdict = firm_eligibility(organisation=org, request=req, at=now)
+            verdict = ELIGIBLE if org.pk in eligible_ids else firm_eligibility(organisation=org, request=req, at=now)
             if verdict.ok:
                 pool.append(org)
             else:
@@ -98,7 +102,8 @@ def draw_run(*, request_id: int, now: datetime | None = None) -> Draw | None:
             # promised); its draw is the draw.
             return lock_rows(Draw.objects.select_related("winner").filter(request_id=req.pk)).get()
         _transition(
-            req, name="select", actor=None, args={"at": now, "firm": winner},
+            req, name="select", actor=None,
+            args={"at": now, "firm": winner, "confirm_due": workday_due(now, rule_int("confirm_workdays"))},
             data={"method": "draw", "algorithm": recipe.ALGORITHM, "round": req.publish_count,
                   "seed": record["seed"], "pool_hash": record["pool_hash"], "pool_size": len(pool),
                   "winner": winner.uscc, "excluded": len(excluded)},

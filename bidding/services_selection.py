@@ -12,10 +12,11 @@ from accounts.services import notification_push
 from bidding.exceptions import InvalidState, NotAllowed, ValidationFailed
 from bidding.models import Draw
 from credit.models import CreditEvent
+from credit.services import credit_event_raise
 from market.locking import lock_rows
 from market.models import ServiceRequest
 from market.rules import MEASURES
-from market.selectors import firm_eligibility, rule_int
+from market.selectors import firm_eligibility, rule_int, workday_due
 from market.services import _transition
 
 DECLINE_KIND = "中选后放弃中选资格"
@@ -38,6 +39,26 @@ def _add_months(at: datetime, months: int) -> datetime:
     return local.replace(year=year, month=month, day=day)
 
 
+def next_in_line(req: ServiceRequest, *, the_draw: Draw | None, after: Organisation,
+                 now: datetime) -> tuple[Organisation | None, list[dict]]:
+    """The next firm of the draw's ranking after `after` that is still eligible now
+    (`firm_eligibility`), and the firms skipped on the way with the reason. No draw (a
+    direct pick) means nobody is next in line. Never a second draw."""
+    if the_draw is None:
+        return None, []
+    codes = [entry["code"] for entry in the_draw.record["ranking"]]
+    position = codes.index(after.uscc) if after.uscc in codes else len(codes)
+    orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=codes[position + 1:])}
+    skipped: list[dict] = []
+    for code in codes[position + 1:]:
+        org = orgs.get(code)
+        verdict = firm_eligibility(organisation=org, request=req, at=now) if org else None
+        if verdict is not None and verdict.ok:
+            return org, skipped
+        skipped.append({"code": code, "reason": verdict.message if verdict else "机构不存在"})
+    return None, skipped
+
+
 @transaction.atomic
 def request_confirm(*, request_id: int, user) -> ServiceRequest:
     """The owner confirms the selection result: awaiting confirmation → publicity (公示)."""
@@ -48,10 +69,13 @@ def request_confirm(*, request_id: int, user) -> ServiceRequest:
         raise InvalidState("该项目当前没有待确认的选取结果。")
     now = timezone.now()
     firm = req.selected_firm
-    _transition(req, name="confirm", actor=user, args={"at": now}, data={"selected": firm.uscc})
+    publicity_ends_at = workday_due(now, rule_int("publicity_workdays"))
+    _transition(req, name="confirm", actor=user, args={"at": now, "publicity_ends_at": publicity_ends_at},
+                data={"selected": firm.uscc, "publicity_ends_at": publicity_ends_at})
     notification_push(
         organisation=firm, kind="selection_confirmed", title=f"选取结果已确认：{req.title}",
-        body=f"项目编号 {req.code}，结果进入公示期。", url=f"/requests/{req.code}/",
+        body=f"项目编号 {req.code}，结果公示至 {timezone.localtime(publicity_ends_at):%Y-%m-%d %H:%M}。",
+        url=f"/requests/{req.code}/",
         dedupe_key=f"confirm:{req.pk}:{firm.pk}:{req.status_changed_at.isoformat()}",
     )
     return req
@@ -73,41 +97,30 @@ def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
     if req.status not in (ServiceRequest.Status.AWAITING_CONFIRMATION, ServiceRequest.Status.PUBLICITY):
         raise InvalidState("当前阶段不能放弃中选。")
     the_draw = Draw.objects.filter(request=req).first()
-    if the_draw is None:
-        raise InvalidState("该项目的选取方式暂不支持递补。")
     now = timezone.now()
     declined = req.selected_firm
     months = rule_int("decline_suspension_months")
-    event, _ = CreditEvent.objects.get_or_create(
-        organisation=declined, cause_key=f"decline:{req.code}:{the_draw.round}",
-        defaults={
-            "kind": DECLINE_KIND,
-            "sanction": CreditEvent.Sanction.SUSPENSION if months > 0 else CreditEvent.Sanction.WARNING,
-            "rule_source": f"{MEASURES}：中选机构放弃中选或拒不签约的，予以警告并暂停{months}个月。",
-            "description": f"项目 {req.code}「{req.title}」中选后放弃，理由：{reason}",
-            "region_id": req.region_id, "request": req, "starts_at": now,
-            "ends_at": _add_months(now, months) if months > 0 else None,
-        },
+    event, _ = credit_event_raise(
+        organisation=declined, cause_key=f"decline:{req.code}:{the_draw.round if the_draw else 'direct'}",
+        kind=DECLINE_KIND,
+        sanction=CreditEvent.Sanction.SUSPENSION if months > 0 else CreditEvent.Sanction.WARNING,
+        rule_source=f"{MEASURES}：中选机构放弃中选或拒不签约的，予以警告并暂停{months}个月。",
+        description=f"项目 {req.code}「{req.title}」中选后放弃，理由：{reason}",
+        region_id=req.region_id, request=req, starts_at=now,
+        ends_at=_add_months(now, months) if months > 0 else None,
     )
 
-    codes = [entry["code"] for entry in the_draw.record["ranking"]]
-    position = codes.index(declined.uscc)
-    orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=codes[position + 1:])}
-    skipped, substitute = [], None
-    for code in codes[position + 1:]:
-        org = orgs.get(code)
-        verdict = firm_eligibility(organisation=org, request=req, at=now) if org else None
-        if verdict is not None and verdict.ok:
-            substitute = org
-            break
-        skipped.append({"code": code, "reason": verdict.message if verdict else "机构不存在"})
+    substitute, skipped = next_in_line(req, the_draw=the_draw, after=declined, now=now)
     data = {"declined": declined.uscc, "sanction_event": event.pk, "skipped": skipped}
     if substitute is None:
         message = f"中选机构放弃中选，排序中已无符合条件的递补机构，本次采购失败（流标）。放弃理由：{reason}"
         _transition(req, name="fail", actor=user, args={"at": now, "reason": message}, reason=reason, data=data)
     else:
+        codes = [entry["code"] for entry in the_draw.record["ranking"]]
         data.update(substitute=substitute.uscc, position=codes.index(substitute.uscc) + 1)
-        _transition(req, name="substitute", actor=user, args={"at": now, "firm": substitute}, reason=reason, data=data)
+        confirm_due = workday_due(now, rule_int("confirm_workdays"))
+        _transition(req, name="substitute", actor=user, args={"at": now, "firm": substitute, "confirm_due": confirm_due},
+                    reason=reason, data=data)
         notification_push(
             organisation=substitute, kind="draw_selected", title=f"您单位递补中选：{req.title}",
             body=f"项目编号 {req.code}，原中选机构放弃，您单位按随机排序递补，请等待项目业主确认。",

@@ -305,6 +305,29 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
         Organisation, verbose_name=_("选定中介机构"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="selected_requests",
     )
+    # Direct pick (直接选取): flagged for the bureau's supervision.
+    direct_pick = models.BooleanField(_("直接选取"), default=False, db_index=True)
+    direct_pick_reason = models.TextField(_("直接选取理由"), blank=True)
+    # Deadlines and facts of the life after selection (see docs of each transition).
+    confirm_due = models.DateTimeField(_("确认结果期限"), null=True, blank=True)
+    publicity_ends_at = models.DateTimeField(_("公示结束时间"), null=True, blank=True)
+    publicity_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    contract_due = models.DateTimeField(_("合同上传期限"), null=True, blank=True)
+    contract_amount = models.DecimalField(_("合同金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    contract_owner_document = models.ForeignKey(
+        Document, verbose_name=_("合同（业主上传）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contract_owner_at = models.DateTimeField(null=True, blank=True)
+    contract_firm_document = models.ForeignKey(
+        Document, verbose_name=_("合同（中介机构上传）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    service_starts_at = models.DateTimeField(_("服务开始时间"), null=True, blank=True)
+    service_ends_at = models.DateTimeField(_("服务到期时间"), null=True, blank=True)
+    result_document = models.ForeignKey(
+        Document, verbose_name=_("服务成果文件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    delivered_at = models.DateTimeField(_("交付时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -329,6 +352,10 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
             models.CheckConstraint(condition=Q(service_days__gt=0), name="request_service_days_positive"),
             models.CheckConstraint(
                 condition=Q(auction_minutes__gte=1) & Q(auction_minutes__lte=240), name="request_auction_minutes_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_amount__isnull=True) | (Q(contract_amount__gt=0) & Q(contract_amount__lte=F("ceiling"))),
+                name="request_contract_within_ceiling",
             ),
         ]
         indexes = [models.Index(fields=["status", "signup_deadline"], name="request_status_deadline")]
@@ -359,25 +386,94 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
         self.status_changed_at = at
 
     @fsm.transition(field=status, source=Status.SELECTING, target=Status.AWAITING_CONFIRMATION)
-    def select(self, *, at, firm: Organisation) -> None:
+    def select(self, *, at, firm: Organisation, confirm_due=None) -> None:
         self.selected_firm = firm
         self.status_changed_at = at
+        self.confirm_due = confirm_due
+
+    @fsm.transition(field=status, source=[Status.SELECTING, Status.FAILED], target=Status.AWAITING_CONFIRMATION)
+    def pick_directly(self, *, at, firm: Organisation, reason: str, confirm_due) -> None:
+        """Direct pick (直接选取): flagged for supervision, with the owner's reason."""
+        self.selected_firm = firm
+        self.direct_pick = True
+        self.direct_pick_reason = reason
+        self.status_changed_at = at
+        self.confirm_due = confirm_due
+        self.closing_reason = ""
 
     @fsm.transition(field=status, source=Status.AWAITING_CONFIRMATION, target=Status.PUBLICITY)
-    def confirm(self, *, at) -> None:
+    def confirm(self, *, at, publicity_ends_at=None) -> None:
         self.status_changed_at = at
+        self.confirm_due = None
+        self.publicity_ends_at = publicity_ends_at
 
     @fsm.transition(
         field=status, source=[Status.AWAITING_CONFIRMATION, Status.PUBLICITY], target=Status.AWAITING_CONFIRMATION
     )
-    def substitute(self, *, at, firm: Organisation) -> None:
+    def substitute(self, *, at, firm: Organisation, confirm_due=None) -> None:
         """The selected firm declined: the next in line takes its place, to be confirmed again."""
         self.selected_firm = firm
+        self.status_changed_at = at
+        self.confirm_due = confirm_due
+        self.publicity_ends_at = None
+
+    @fsm.transition(field=status, source=Status.PUBLICITY, target=Status.OBJECTION)
+    def lodge_objection(self, *, at) -> None:
+        """Publicity pauses; the time it had left is kept for a dismissal."""
+        remaining = (self.publicity_ends_at - at).total_seconds() if self.publicity_ends_at else 0
+        self.publicity_remaining_seconds = max(int(remaining), 0)
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.OBJECTION, target=Status.PUBLICITY)
+    def uphold_objection(self, *, at, firm: Organisation, publicity_ends_at) -> None:
+        """The selected firm is disqualified; the next in line is publicised for a full period."""
+        self.selected_firm = firm
+        self.publicity_ends_at = publicity_ends_at
+        self.publicity_remaining_seconds = None
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.OBJECTION, target=Status.PUBLICITY)
+    def dismiss_objection(self, *, at, publicity_ends_at) -> None:
+        self.publicity_ends_at = publicity_ends_at
+        self.publicity_remaining_seconds = None
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.PUBLICITY, target=Status.CONTRACTING,
+                    conditions=[lambda r: r.publicity_ends_at is not None])
+    def end_publicity(self, *, at, contract_due) -> None:
+        self.status_changed_at = at
+        self.contract_due = contract_due
+
+    @fsm.transition(field=status, source=Status.CONTRACTING, target=Status.IN_SERVICE,
+                    conditions=[lambda r: r.contract_owner_document_id is not None and r.contract_amount is not None])
+    def start_service(self, *, at, document: Document, service_ends_at) -> None:
+        """The firm's signed copy completes the contract; the service period starts."""
+        self.contract_firm_document = document
+        self.service_starts_at = at
+        self.service_ends_at = service_ends_at
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.IN_SERVICE, target=Status.DELIVERED)
+    def deliver(self, *, at, document: Document) -> None:
+        self.result_document = document
+        self.delivered_at = at
+        self.status_changed_at = at
+
+    @fsm.transition(field=status, source=Status.DELIVERED, target=Status.COMPLETED)
+    def accept(self, *, at) -> None:
+        self.completed_at = at
+        self.status_changed_at = at
+
+    @fsm.transition(
+        field=status, source=[Status.CONTRACTING, Status.IN_SERVICE, Status.DELIVERED], target=Status.TERMINATED
+    )
+    def terminate(self, *, at, reason: str) -> None:
+        self.closing_reason = reason
         self.status_changed_at = at
 
     @fsm.transition(
         field=status,
-        source=[Status.PUBLISHED, Status.SELECTING, Status.AWAITING_CONFIRMATION, Status.PUBLICITY],
+        source=[Status.PUBLISHED, Status.SELECTING, Status.AWAITING_CONFIRMATION, Status.PUBLICITY, Status.OBJECTION],
         target=Status.FAILED,
     )
     def fail(self, *, at, reason: str) -> None:
@@ -385,6 +481,8 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
         self.status_changed_at = at
         self.failure_count += 1
         self.closing_reason = reason
+        self.confirm_due = None
+        self.publicity_ends_at = None
 
     @fsm.transition(field=status, source=[Status.DRAFT, Status.PUBLISHED, Status.FAILED], target=Status.CANCELLED)
     def cancel(self, *, at, reason: str) -> None:
@@ -406,6 +504,120 @@ class RequestExclusion(models.Model):
         verbose_name_plural = _("回避")
         constraints = [
             models.UniqueConstraint(fields=["request", "organisation"], name="exclusion_once_per_firm"),
+        ]
+
+
+class DirectPickPolicy(models.Model):
+    """Whether a request of this region and funding type may be published for direct pick
+    (直接选取). Without a row the answer is no. Edited by city bureau staff, audited."""
+
+    region = models.ForeignKey(Region, verbose_name=_("区划"), on_delete=models.PROTECT)
+    funding = models.CharField(_("资金来源"), max_length=10, choices=ServiceRequest.Funding.choices)
+    allowed = models.BooleanField(_("允许直接选取"), default=False)
+    source = models.TextField(_("依据"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["region__sort_order", "region_id", "funding"]
+        verbose_name = _("直接选取适用范围")
+        verbose_name_plural = _("直接选取适用范围")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "funding"], name="directpick_once_per_region_funding"),
+        ]
+
+
+class Objection(models.Model):
+    """An objection (质疑) lodged by a registrant during publicity, answered by the bureau."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待答复")
+        UPHELD = "upheld", _("质疑成立")
+        DISMISSED = "dismissed", _("质疑不成立")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="objections")
+    objector = models.ForeignKey(Organisation, verbose_name=_("质疑机构"), on_delete=models.PROTECT, related_name="+")
+    against = models.ForeignKey(Organisation, verbose_name=_("被质疑机构"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("质疑理由"))
+    attachment = models.ForeignKey(Document, verbose_name=_("附件"), on_delete=models.PROTECT, related_name="+")
+    lodged_at = models.DateTimeField(_("提出时间"))
+    answer_due = models.DateTimeField(_("答复期限"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-lodged_at", "-id"]
+        verbose_name = _("质疑")
+        verbose_name_plural = _("质疑")
+        constraints = [
+            models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="objection_one_pending"),
+            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="objection_answered_in_writing"),
+        ]
+
+
+class TerminationRequest(models.Model):
+    """The owner's request that the bureau terminate a contract for breach, with evidence."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        GRANTED = "granted", _("已终止")
+        REFUSED = "refused", _("不予终止")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="terminations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("违约事实"))
+    evidence = models.ForeignKey(Document, verbose_name=_("证据"), on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("申请时间"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    answer = models.TextField(_("处理意见"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("终止申请")
+        verbose_name_plural = _("终止申请")
+        constraints = [
+            models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="termination_one_pending"),
+        ]
+
+
+class OverdueWarning(models.Model):
+    """An overdue step (逾期预警) recorded against the party at fault; once per request and
+    step (`step_key`). The request's state does not change."""
+
+    class Step(models.TextChoices):
+        CONFIRM = "confirm", _("业主未按期确认选取结果")
+        CONTRACT_OWNER = "contract_owner", _("业主未按期上传合同")
+        CONTRACT_FIRM = "contract_firm", _("中介机构未按期签订合同")
+        SERVICE = "service", _("中介机构服务超期")
+        OBJECTION_ANSWER = "objection_answer", _("行政审批局未按期答复质疑")
+
+    class Party(models.TextChoices):
+        OWNER = "owner", _("项目业主")
+        FIRM = "firm", _("中介机构")
+        BUREAU = "bureau", _("行政审批局")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="overdue_warnings")
+    step = models.CharField(_("逾期环节"), max_length=20, choices=Step.choices)
+    step_key = models.CharField(max_length=60)
+    party = models.CharField(_("责任方"), max_length=10, choices=Party.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name=_("责任单位"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="overdue_warnings")
+    due_at = models.DateTimeField(_("期限"))
+    detected_at = models.DateTimeField(_("发现时间"))
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        verbose_name = _("逾期预警")
+        verbose_name_plural = _("逾期预警")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "step_key"], name="overdue_once_per_step"),
         ]
 
 

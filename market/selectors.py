@@ -252,3 +252,105 @@ def signup_counts(*, requests: list[ServiceRequest]) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["request_id"]: row["n"] for row in rows if rounds.get(row["request_id"]) == row["round"]}
+
+
+# ---------------------------------------------------------------------------------------
+# Direct pick, price, to-do lists (待办) and overdue warnings
+
+
+def direct_pick_allowed(*, region_id: str, funding: str) -> bool:
+    """Whether the bureau's policy lets requests of this region and funding type be
+    published for direct pick (直接选取). No policy row means no."""
+    from market.models import DirectPickPolicy
+
+    return DirectPickPolicy.objects.filter(region_id=region_id, funding=funding, allowed=True).exists()
+
+
+def request_price(request: ServiceRequest) -> Decimal:
+    """The price a contract may not exceed: the winning price where one exists (an
+    auction's best bid, once auctions exist); for a draw or a direct pick, the ceiling."""
+    return request.ceiling
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    request: ServiceRequest
+    action: str
+    due: datetime | None
+    overdue: bool
+
+
+def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime) -> TodoItem:
+    return TodoItem(request=request, action=action, due=due, overdue=bool(due and due < now))
+
+
+def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
+    """What waits on the user's organisation, and by when, soonest first (a fixed number of
+    queries): the owner confirms, uploads the contract, accepts, picks directly; the
+    selected firm signs the contract and delivers; the bureau answers objections and
+    decides termination requests in its scope."""
+    from market.models import Objection, TerminationRequest
+
+    now = now or timezone.now()
+    org = user.organisation if user.is_authenticated else None
+    if org is None:
+        return []
+    S = ServiceRequest.Status
+    items: list[TodoItem] = []
+    related = ("owner", "selected_firm", "region", "service_item")
+    if org.is_owner:
+        mine = ServiceRequest.objects.filter(owner=org).select_related(*related)
+        for r in mine.filter(status=S.AWAITING_CONFIRMATION):
+            items.append(_todo(r, "确认选取结果", r.confirm_due, now))
+        for r in mine.filter(status=S.CONTRACTING, contract_owner_document__isnull=True):
+            items.append(_todo(r, "上传签订的合同", r.contract_due, now))
+        for r in mine.filter(status=S.DELIVERED):
+            items.append(_todo(r, "验收服务成果", None, now))
+        for r in mine.filter(status=S.SELECTING, method=ServiceRequest.Method.DIRECT):
+            items.append(_todo(r, "在报名机构中直接选取", None, now))
+        after = rule_int("direct_pick_after_failures")
+        for r in mine.filter(status=S.FAILED, failure_count__gte=after):
+            items.append(_todo(r, "重新发布或在报名机构中直接选取", None, now))
+    elif org.is_intermediary:
+        mine = ServiceRequest.objects.filter(selected_firm=org).select_related(*related)
+        for r in mine.filter(status=S.AWAITING_CONFIRMATION):
+            items.append(_todo(r, "中选待业主确认（如放弃须说明理由）", r.confirm_due, now))
+        for r in mine.filter(status=S.CONTRACTING, contract_owner_document__isnull=False):
+            items.append(_todo(r, "上传盖章合同", r.contract_due, now))
+        for r in mine.filter(status=S.CONTRACTING, contract_owner_document__isnull=True):
+            items.append(_todo(r, "等待业主上传合同后签订", r.contract_due, now))
+        for r in mine.filter(status=S.IN_SERVICE):
+            items.append(_todo(r, "提交服务成果文件", r.service_ends_at, now))
+    elif org.is_bureau:
+        scope = requests_for_bureau(user=user)
+        for o in Objection.objects.filter(status=Objection.Status.PENDING, request__in=scope).select_related(
+            "objector", *(f"request__{f}" for f in related)
+        ):
+            items.append(_todo(o.request, f"答复{o.objector.name}的质疑", o.answer_due, now))
+        for t in TerminationRequest.objects.filter(
+            status=TerminationRequest.Status.PENDING, request__in=scope
+        ).select_related(*(f"request__{f}" for f in related)):
+            items.append(_todo(t.request, "处理业主的终止合同申请", None, now))
+    far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+    return sorted(items, key=lambda i: (i.due or far, i.request.pk))
+
+
+def overdue_warnings_for(*, user) -> QuerySet:
+    """Overdue warnings the user may see: those against its organisation; bureau staff
+    every warning of the requests in scope."""
+    from market.models import OverdueWarning
+
+    qs = OverdueWarning.objects.select_related("request", "organisation").order_by("-detected_at", "-id")
+    org = user.organisation if user.is_authenticated else None
+    if org is None:
+        return qs.none()
+    if org.is_bureau:
+        return qs.filter(request__in=requests_for_bureau(user=user))
+    return qs.filter(organisation=org)
+
+
+def direct_picks_for_bureau(*, user) -> QuerySet[ServiceRequest]:
+    """Every direct pick in the officer's scope, for supervision, newest first."""
+    return requests_for_bureau(user=user).filter(direct_pick=True).select_related("selected_firm").order_by(
+        "-status_changed_at", "-id"
+    )

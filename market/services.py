@@ -30,7 +30,7 @@ from market.models import (
     ServiceRequest,
     StaffMember,
 )
-from market.selectors import eligible_firms, rule_int, rule_value, workday_is, workday_shift
+from market.selectors import direct_pick_allowed, eligible_firms, rule_int, rule_value, workday_is, workday_shift
 
 # ---------------------------------------------------------------------------------------
 # Documents
@@ -385,8 +385,11 @@ def request_publish_errors(request: ServiceRequest, *, now: datetime) -> dict[st
         add("project_code", "投资项目代码格式应为“年份-区划-行业-类别-流水号”，如 2026-360982-48-01-012345。")
     if not PHONE_RE.match(request.contact_phone or ""):
         add("contact_phone", "请填写有效的联系电话。")
-    if request.method == ServiceRequest.Method.DIRECT:
-        add("method", "直接选取仅在规定情形下适用（如第二次流标后在报名机构中选取），不能直接发布。")
+    if request.method == ServiceRequest.Method.DIRECT and not direct_pick_allowed(
+        region_id=request.region_id, funding=request.funding
+    ):
+        add("method", f"直接选取仅在规定情形下适用：{request.region.name}{request.get_funding_display()}项目未被允许按直接选取方式发布"
+                      f"（第{rule_int('direct_pick_after_failures')}次流标后可在报名机构中直接选取）。")
     if request.method == ServiceRequest.Method.AUCTION:
         if request.min_step is not None and request.ceiling and request.min_step >= request.ceiling:
             add("min_step", "最小降价幅度必须小于最高限价。")
@@ -512,7 +515,8 @@ def request_close_signup(*, request_id: int, now: datetime | None = None) -> Ser
             return req
         registrants = SignUp.objects.filter(request=req, round=req.publish_count)
         valid = eligible_firms(request=req, at=now).filter(pk__in=registrants.values("organisation_id")).count()
-        minimum = rule_int("min_registrants")
+        # A direct pick needs one valid registrant to pick from; a draw or an auction the rule's minimum.
+        minimum = 1 if req.method == ServiceRequest.Method.DIRECT else rule_int("min_registrants")
         data = {"registrants": registrants.count(), "valid_registrants": valid, "minimum": minimum}
         if valid >= minimum:
             _transition(req, name="close_signup", actor=None, args={"at": now}, data=data)
@@ -523,9 +527,10 @@ def request_close_signup(*, request_id: int, now: datetime | None = None) -> Ser
 
 
 def requests_sweep_due(*, now: datetime | None = None) -> int:
-    """Move on every request whose sign-up deadline or draw time has passed: close sign-up,
-    then run the due random draws. Used by the beat sweep and lazily by pages; cheap (two
-    queries) when nothing is due. Returns the number of requests looked at."""
+    """Move on every request whose sign-up deadline, draw time or publicity end has passed
+    (close sign-up, run the due random draws, end publicity), then record overdue warnings
+    for steps past their deadlines. Used by the beat sweep and lazily by pages; a handful
+    of queries when nothing is due. Returns the number of requests looked at."""
     from bidding.services_draw import draws_sweep_due
 
     now = now or timezone.now()
@@ -533,9 +538,13 @@ def requests_sweep_due(*, now: datetime | None = None) -> int:
         ServiceRequest.objects.filter(status=ServiceRequest.Status.PUBLISHED, signup_deadline__lte=now)
         .values_list("pk", flat=True)[:500]
     )
+    from market.services_lifecycle import publicity_sweep_due, requests_overdue_sweep
+
     for pk in due:
         request_close_signup(request_id=pk, now=now)
-    return len(due) + draws_sweep_due(now=now)
+    looked_at = len(due) + draws_sweep_due(now=now) + publicity_sweep_due(now=now)
+    requests_overdue_sweep(now=now)
+    return looked_at
 
 
 def request_refresh(request: ServiceRequest) -> ServiceRequest:
@@ -559,4 +568,25 @@ def request_refresh(request: ServiceRequest) -> ServiceRequest:
     ):
         draw_run(request_id=request.pk)
         request.refresh_from_db()
+    if (
+        request.status == ServiceRequest.Status.PUBLICITY
+        and request.publicity_ends_at is not None
+        and request.publicity_ends_at <= now
+    ):
+        from market.services_lifecycle import publicity_end
+
+        publicity_end(request_id=request.pk, now=now)
+        request.refresh_from_db()
+    if request.status in _OVERDUE_STATES:
+        from market.services_lifecycle import requests_overdue_sweep
+
+        requests_overdue_sweep(now=now, request_id=request.pk)
     return request
+
+
+_OVERDUE_STATES = (
+    ServiceRequest.Status.AWAITING_CONFIRMATION,
+    ServiceRequest.Status.CONTRACTING,
+    ServiceRequest.Status.IN_SERVICE,
+    ServiceRequest.Status.OBJECTION,
+)

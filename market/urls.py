@@ -1,5 +1,5 @@
-from market.views import bureau, firm, owner, public
+from market.views import bureau, firm, lifecycle, owner, public
 
 app_name = "market"
 
-urlpatterns = public.urlpatterns + owner.urlpatterns + firm.urlpatterns + bureau.urlpatterns
+urlpatterns = lifecycle.urlpatterns + public.urlpatterns + owner.urlpatterns + firm.urlpatterns + bureau.urlpatterns

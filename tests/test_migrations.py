@@ -56,7 +56,9 @@ def test_load_demo_reaches_every_state_so_far():
 
     call_command("load_demo", stdout=io.StringIO())
     states = set(ServiceRequest.objects.values_list("status", flat=True))
-    assert {"draft", "published", "selecting", "failed", "cancelled", "awaiting_confirmation"} <= states
+    assert {"draft", "published", "selecting", "failed", "cancelled", "awaiting_confirmation", "publicity", "objection",
+            "contracting", "in_service", "delivered", "completed", "terminated"} <= states
+    assert ServiceRequest.objects.filter(direct_pick=True, status="awaiting_confirmation").exists()
     draws = list(Draw.objects.all())
     assert len(draws) >= 3
     assert all(record_winner(d.record) == d.winner.uscc for d in draws)

@@ -30,6 +30,7 @@ from market.exceptions import MarketError
 from market.models import Document, Entry, Qualification, QualificationType, ServiceItem, ServiceRequest
 from market.services import request_chain, request_refresh, requests_sweep_due
 from market.views.common import role_required
+from market.views.lifecycle import lifecycle_context
 
 PAGE_SIZE = 20
 
@@ -41,6 +42,10 @@ AUDIT_KIND_LABELS = {
     "created": "创建",
     "transition": "状态变更",
     "signup": "报名",
+    "contract_owner": "业主上传合同",
+    "termination_asked": "申请终止合同",
+    "termination_refused": "不予终止合同",
+    "overdue": "逾期预警",
 }
 
 
@@ -261,6 +266,7 @@ def request_detail(request, code: str):
         "exclusions": list(req.exclusions.select_related("organisation").order_by("id")),
         "registrants": registrants,
         "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
+        **lifecycle_context(request.user, req),
     }
     return render(request, "market/public/request_detail.html", context)
 
@@ -356,19 +362,48 @@ def _is_entry_document(doc: Document) -> bool:
     )
 
 
+def _requests_of_document(doc: Document):
+    """Requests whose contract or result `doc` is (both parties of those may see it)."""
+    from django.db.models import Q
+
+    return ServiceRequest.objects.filter(
+        Q(contract_owner_document=doc) | Q(contract_firm_document=doc) | Q(result_document=doc)
+    )
+
+
+def _lifecycle_requests_of_document(doc: Document):
+    """Requests where `doc` is a contract, a result, an objection attachment or termination
+    evidence (bureau staff in scope of the request may see it)."""
+    from django.db.models import Q
+
+    from market.models import Objection, TerminationRequest
+
+    return ServiceRequest.objects.filter(
+        Q(contract_owner_document=doc) | Q(contract_firm_document=doc) | Q(result_document=doc)
+        | Q(pk__in=Objection.objects.filter(attachment=doc).values("request_id"))
+        | Q(pk__in=TerminationRequest.objects.filter(evidence=doc).values("request_id"))
+    )
+
+
 def _may_download(user, doc: Document) -> bool:
-    """A user of the document's organisation; bureau staff: city staff any document,
-    county staff entry documents (firms are city-wide) and their county's documents."""
+    """A user of the document's organisation; the other party (owner or selected firm) of
+    a request whose contract or result the document is; bureau staff: city staff any
+    document, county staff entry documents (firms are city-wide), their county's
+    documents and the lifecycle documents of requests in their scope."""
+    from django.db.models import Q
+
     org = _org_of(user)
     if org is None:
         return False
     if org.pk == doc.organisation_id:
         return True
     if not org.is_bureau:
-        return False
+        return _requests_of_document(doc).filter(Q(owner=org) | Q(selected_firm=org)).exists()
     if org.region.is_city or _is_entry_document(doc):
         return True
-    return doc.organisation.region_id == org.region_id
+    if doc.organisation.region_id == org.region_id:
+        return True
+    return _lifecycle_requests_of_document(doc).filter(region_id=org.region_id).exists()
 
 
 @require_GET

@@ -145,6 +145,7 @@ class Command(BaseCommand):
         req = publish(draft(6, "draw"))           # 已取消
         request_cancel(request_id=req.pk, user=req.created_by, reason="项目立项调整，暂停实施。")
         self._draws(draft=draft, publish=publish, sign_up=sign_up, now=now)
+        self._lifecycle(draft=draft, publish=publish, sign_up=sign_up, now=now)
 
     def _draws(self, *, draft, publish, sign_up, now) -> None:
         """Three completed random draws (待确认结果), one with a registrant excluded at draw
@@ -177,3 +178,94 @@ class Command(BaseCommand):
                     starts_at=now - timedelta(minutes=90), ends_at=now + timedelta(days=182),
                 )
             draw_run(request_id=req.pk)
+
+    def _lifecycle(self, *, draft, publish, sign_up, now) -> None:
+        """Requests in every state after selection, reached through the services: 公示中,
+        质疑处理中, 合同签订, 服务中, 已交付, 已验收, 已终止, and a direct pick after two
+        failures. Only deadlines are moved (QuerySet.update), as if time had passed."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from bidding.services_draw import draw_run
+        from bidding.services_selection import request_confirm
+        from market.models import DirectPickPolicy
+        from market.selectors import qualifying_certificates, workday_shift
+        from market.services import request_close_signup, request_republish
+        from market.services_lifecycle import (
+            contract_upload, direct_pick_policy_set, objection_lodge, publicity_end, request_accept,
+            request_direct_pick, result_deliver, termination_ask, termination_decide,
+        )
+
+        officer = User.objects.get(username="yc_xzspj")
+        today = timezone.localdate(now)
+
+        def pdf(name: str) -> SimpleUploadedFile:
+            return SimpleUploadedFile(name, b"%PDF-1.4\n% demo document\n", content_type="application/pdf")
+
+        roomy = [
+            item for item in ServiceItem.objects.filter(qualification_type__isnull=False, active=True).order_by("code")
+            if qualifying_certificates(item=item, on=today)
+            .filter(organisation__entry__status=Entry.Status.APPROVED).values("organisation").distinct().count() >= 4
+        ]
+
+        def drawn(i: int) -> ServiceRequest:
+            req = publish(draft(i, "draw", item=roomy[i % len(roomy)]))
+            sign_up(req, 4)
+            ServiceRequest.objects.filter(pk=req.pk).update(signup_deadline=now - timedelta(hours=3),
+                                                            selection_at=now - timedelta(hours=1))
+            request_close_signup(request_id=req.pk)
+            draw_run(request_id=req.pk)
+            req.refresh_from_db()
+            return req
+
+        def confirmed(i: int) -> ServiceRequest:
+            req = drawn(i)
+            return request_confirm(request_id=req.pk, user=req.created_by)
+
+        def contracting(i: int) -> ServiceRequest:
+            req = confirmed(i)
+            ServiceRequest.objects.filter(pk=req.pk).update(publicity_ends_at=now - timedelta(minutes=5))
+            return publicity_end(request_id=req.pk)
+
+        def serving(i: int) -> ServiceRequest:
+            req = contracting(i)
+            amount = (req.ceiling * Decimal("0.9")).quantize(Decimal("0.01"))
+            contract_upload(request_id=req.pk, user=req.created_by, document=pdf("合同.pdf"), amount=amount)
+            return contract_upload(request_id=req.pk, user=req.selected_firm.users.first(),
+                                   document=pdf("合同（盖章）.pdf"), amount=amount)
+
+        def delivered(i: int) -> ServiceRequest:
+            req = serving(i)
+            return result_deliver(request_id=req.pk, user=req.selected_firm.users.first(), document=pdf("成果文件.pdf"))
+
+        confirmed(10)                                                   # 结果公示
+        req = confirmed(11)                                             # 质疑处理中
+        objector = req.signups.exclude(organisation=req.selected_firm).order_by("pk").first().organisation
+        objection_lodge(request_id=req.pk, user=objector.users.first(), reason="中选机构项目负责人执业资格存疑。",
+                        attachment=pdf("质疑材料.pdf"))
+        contracting(12)                                                 # 合同签订
+        serving(13)                                                     # 服务中
+        delivered(14)                                                   # 已交付
+        req = delivered(15)                                             # 已验收
+        request_accept(request_id=req.pk, user=req.created_by)
+        req = serving(16)                                               # 已终止
+        ask = termination_ask(request_id=req.pk, user=req.created_by, reason="中介机构超过服务期限未提交成果，经催告仍未履行。",
+                              evidence=pdf("催告函.pdf"))
+        termination_decide(termination_id=ask.pk, user=officer, grant=True, answer="经核查违约属实，同意终止合同。")
+
+        # A direct pick after the second failure (流标), flagged for supervision.
+        req = publish(draft(17, "draw", item=roomy[0]))
+        for round_ in range(2):
+            sign_up(req, 2)
+            ServiceRequest.objects.filter(pk=req.pk).update(signup_deadline=now - timedelta(hours=1),
+                                                            selection_at=now + timedelta(hours=1))
+            request_close_signup(request_id=req.pk)
+            if round_ == 0:
+                deadline = workday_shift(now, 4)
+                request_republish(request_id=req.pk, user=req.created_by, signup_deadline=deadline,
+                                  selection_at=workday_shift(deadline, 1))
+        firm = req.signups.order_by("pk").first().organisation
+        request_direct_pick(request_id=req.pk, user=req.created_by, firm_id=firm.pk,
+                            reason="两次流标，工期紧迫，报名机构中该机构同类项目经验丰富。")
+        if not DirectPickPolicy.objects.exists():
+            direct_pick_policy_set(user=officer, region_code="360900", funding=ServiceRequest.Funding.OWN, allowed=True,
+                                   source="宜春市人民政府办公室关于自有资金项目选取方式的通知（演示数据）。")

@@ -1,0 +1,282 @@
+"""Pages and actions of a request's life after selection: the lifecycle panel of the
+request page (confirm, decline, direct pick, object, answer, contract, deliver, accept,
+termination), the to-do list (待办), overdue warnings, and the bureau's direct-pick
+policy and supervision pages.
+
+Thin adapters: each action posts to one service; a service error becomes its Chinese
+message with its 4xx status (never a 500), success goes back to the request page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.models import Region
+from audit.selectors import chain_records
+from bidding.models import SignUp
+from bidding.services_selection import request_confirm, request_decline
+from market import selectors
+from market.exceptions import MarketError
+from market.models import DirectPickPolicy, Objection, ServiceRequest, TerminationRequest
+from market.services_lifecycle import (
+    POLICY_CHAIN,
+    contract_upload,
+    direct_pick_candidates,
+    direct_pick_open,
+    direct_pick_policy_set,
+    objection_answer,
+    objection_lodge,
+    request_accept,
+    request_direct_pick,
+    result_deliver,
+    termination_ask,
+    termination_decide,
+)
+from market.views.common import error_response, role_required
+
+S = ServiceRequest.Status
+PANEL_ID = "lifecycle-panel"
+
+STEP_NOTES = {
+    S.AWAITING_CONFIRMATION: "选取结果待项目业主确认；中选机构可说明理由放弃中选。",
+    S.PUBLICITY: "选取结果公示中，本项目报名机构可在公示期内提出质疑。",
+    S.OBJECTION: "收到质疑，公示暂停，等待行政审批局书面答复。",
+    S.CONTRACTING: "公示期满，业主上传签订的合同（金额不得高于中选价格），中选机构上传盖章合同后开始服务。",
+    S.IN_SERVICE: "服务进行中，中选机构在服务期限内提交服务成果文件。",
+    S.DELIVERED: "服务成果已交付，等待项目业主验收。",
+    S.COMPLETED: "项目业主已验收。",
+    S.TERMINATED: "经行政审批局认定违约，合同已终止。",
+}
+
+
+def lifecycle_context(user, req: ServiceRequest) -> dict:
+    """What the lifecycle panel shows `user` of `req`, and which forms it may use."""
+    org = user.organisation if user.is_authenticated and user.organisation_id else None
+    is_owner = org is not None and org.pk == req.owner_id
+    is_firm = org is not None and req.selected_firm_id is not None and org.pk == req.selected_firm_id
+    is_bureau = org is not None and org.is_bureau and selectors.request_visible_to_bureau(user=user, request=req)
+    registrant = (
+        org is not None and org.is_intermediary
+        and SignUp.objects.filter(request=req, organisation=org, round=req.publish_count).exists()
+    )
+    now = timezone.now()
+    objections = Objection.objects.filter(request=req).select_related("objector", "against", "attachment")
+    if not (is_owner or is_bureau):
+        objections = objections.filter(objector=org) if org is not None else objections.none()
+    terminations = (
+        TerminationRequest.objects.filter(request=req).select_related("evidence")
+        if is_owner or is_firm or is_bureau else TerminationRequest.objects.none()
+    )
+    pending_objection = next((o for o in objections if o.status == Objection.Status.PENDING), None)
+    pending_termination = next((t for t in terminations if t.status == TerminationRequest.Status.PENDING), None)
+    open_route = direct_pick_open(req) if is_owner else ""
+    party = is_owner or is_firm or is_bureau
+    in_publicity = req.status == S.PUBLICITY and req.publicity_ends_at and req.publicity_ends_at > now
+    return {
+        "life": {
+            "panel_id": PANEL_ID,
+            "shown": req.status in STEP_NOTES or bool(open_route) or req.direct_pick,
+            "note": STEP_NOTES.get(req.status, ""),
+            "is_owner": is_owner,
+            "is_firm": is_firm,
+            "is_bureau": is_bureau,
+            "party": party,
+            "objections": list(objections),
+            "terminations": list(terminations),
+            "overdue": list(req.overdue_warnings.all()) if party else [],
+            "can_confirm": is_owner and req.status == S.AWAITING_CONFIRMATION,
+            "can_decline": is_firm and req.status in (S.AWAITING_CONFIRMATION, S.PUBLICITY),
+            "can_object": registrant and not is_firm and bool(in_publicity),
+            "can_answer": is_bureau and req.status == S.OBJECTION and pending_objection is not None,
+            "pending_objection": pending_objection,
+            "can_contract_owner": is_owner and req.status == S.CONTRACTING,
+            "can_contract_firm": is_firm and req.status == S.CONTRACTING and req.contract_owner_document_id is not None,
+            "can_deliver": is_firm and req.status == S.IN_SERVICE,
+            "can_accept": is_owner and req.status == S.DELIVERED,
+            "can_ask_termination": is_owner and req.status in (S.CONTRACTING, S.IN_SERVICE, S.DELIVERED)
+            and pending_termination is None,
+            "can_decide_termination": is_bureau and pending_termination is not None,
+            "pending_termination": pending_termination,
+            "direct_pick_route": open_route,
+            "candidates": direct_pick_candidates(request=req) if open_route else [],
+            "price": selectors.request_price(req),
+        }
+    }
+
+
+def _action(request, code: str, run, done: str):
+    """Run `run(req)` for the request `code`; errors become their 4xx page, success a
+    message and the request page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("market:request_detail", args=[code]))
+    req = get_object_or_404(ServiceRequest.objects.exclude(status=S.DRAFT), code=code)
+    try:
+        run(req)
+    except MarketError as exc:
+        return error_response(request, exc, context={"back_url": reverse("market:request_detail", args=[code])})
+    messages.success(request, done)
+    return redirect("market:request_detail", code=code)
+
+
+def _pk(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+@require_POST
+def life_confirm(request, code):
+    return _action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。")
+
+
+@require_POST
+def life_decline(request, code):
+    return _action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
+                                                             reason=request.POST.get("reason", "")), "已放弃中选。")
+
+
+@require_POST
+def life_direct_pick(request, code):
+    return _action(request, code, lambda r: request_direct_pick(
+        request_id=r.pk, user=request.user, firm_id=_pk(request.POST.get("firm")), reason=request.POST.get("reason", "")
+    ), "已直接选取中介机构，请确认选取结果。")
+
+
+@require_POST
+def life_object(request, code):
+    return _action(request, code, lambda r: objection_lodge(
+        request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
+        attachment=request.FILES.get("attachment"),
+    ), "质疑已提交，行政审批局将在规定期限内书面答复。")
+
+
+@require_POST
+def life_answer(request, code):
+    uphold = request.POST.get("decision") == "uphold"
+    return _action(request, code, lambda r: objection_answer(
+        objection_id=_pk(request.POST.get("objection")), user=request.user, uphold=uphold,
+        answer=request.POST.get("answer", ""),
+    ), "质疑已答复。")
+
+
+@require_POST
+def life_contract(request, code):
+    return _action(request, code, lambda r: contract_upload(
+        request_id=r.pk, user=request.user, document=request.FILES.get("document"), amount=request.POST.get("amount"),
+    ), "合同已上传。")
+
+
+@require_POST
+def life_deliver(request, code):
+    return _action(request, code, lambda r: result_deliver(
+        request_id=r.pk, user=request.user, document=request.FILES.get("document")), "服务成果已提交。")
+
+
+@require_POST
+def life_accept(request, code):
+    return _action(request, code, lambda r: request_accept(request_id=r.pk, user=request.user), "已验收。")
+
+
+@require_POST
+def life_terminate_ask(request, code):
+    return _action(request, code, lambda r: termination_ask(
+        request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
+        evidence=request.FILES.get("evidence"),
+    ), "终止申请已提交行政审批局。")
+
+
+@require_POST
+def life_terminate_decide(request, code):
+    grant = request.POST.get("decision") == "grant"
+    return _action(request, code, lambda r: termination_decide(
+        termination_id=_pk(request.POST.get("termination")), user=request.user, grant=grant,
+        answer=request.POST.get("answer", ""),
+    ), "终止申请已处理。")
+
+
+# ---------------------------------------------------------------------------------------
+# To-do list and overdue warnings
+
+
+@require_safe
+def todo(request):
+    """What waits on the user's organisation (待办), and by when."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    items = selectors.todo_for(user=request.user)
+    return render(request, "market/todo.html", {"items": items, "now": timezone.now()})
+
+
+@require_safe
+def overdue(request):
+    """Overdue warnings (逾期预警) against the user's organisation; bureau staff: in scope."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    page = Paginator(selectors.overdue_warnings_for(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "market/overdue.html", {"page": page})
+
+
+# ---------------------------------------------------------------------------------------
+# Bureau: direct-pick policy and supervision
+
+
+@role_required("bureau")
+@require_http_methods(["GET", "POST"])
+def bureau_direct_pick_policies(request):
+    """Where requests may be published for direct pick: one switch per region and funding
+    type, with its source; city staff change it, every change is audited."""
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            direct_pick_policy_set(
+                user=request.user, region_code=request.POST.get("region", ""), funding=request.POST.get("funding", ""),
+                allowed=request.POST.get("allowed") == "1", source=request.POST.get("source", ""),
+            )
+        except MarketError as exc:
+            status, error = exc.status_code, exc.message
+        else:
+            messages.success(request, "直接选取适用范围已更新。")
+            return redirect("market:bureau_direct_pick_policies")
+    policies = {(p.region_id, p.funding): p for p in DirectPickPolicy.objects.select_related("updated_by")}
+    rows = [
+        {"region": region, "funding": value, "funding_label": label, "policy": policies.get((region.pk, value))}
+        for region in Region.objects.order_by("sort_order", "code")
+        for value, label in ServiceRequest.Funding.choices
+    ]
+    context = {
+        "rows": rows, "error": error, "can_edit": request.user.organisation.region.is_city,
+        "history": chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20],
+    }
+    return render(request, "market/bureau/direct_pick_policies.html", context, status=status)
+
+
+@role_required("bureau")
+@require_safe
+def bureau_direct_picks(request):
+    """Every direct pick in scope, flagged for supervision."""
+    page = Paginator(selectors.direct_picks_for_bureau(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "market/bureau/direct_picks.html", {"page": page})
+
+
+urlpatterns = [
+    path("requests/<str:code>/life/confirm/", life_confirm, name="life_confirm"),
+    path("requests/<str:code>/life/decline/", life_decline, name="life_decline"),
+    path("requests/<str:code>/life/direct-pick/", life_direct_pick, name="life_direct_pick"),
+    path("requests/<str:code>/life/object/", life_object, name="life_object"),
+    path("requests/<str:code>/life/answer/", life_answer, name="life_answer"),
+    path("requests/<str:code>/life/contract/", life_contract, name="life_contract"),
+    path("requests/<str:code>/life/deliver/", life_deliver, name="life_deliver"),
+    path("requests/<str:code>/life/accept/", life_accept, name="life_accept"),
+    path("requests/<str:code>/life/terminate/", life_terminate_ask, name="life_terminate_ask"),
+    path("requests/<str:code>/life/terminate/decide/", life_terminate_decide, name="life_terminate_decide"),
+    path("todo/", todo, name="todo"),
+    path("overdue/", overdue, name="overdue"),
+    path("bureau/direct-pick-policies/", bureau_direct_pick_policies, name="bureau_direct_pick_policies"),
+    path("bureau/direct-picks/", bureau_direct_picks, name="bureau_direct_picks"),
+]
