@@ -188,3 +188,7 @@ class CreditScore(models.Model):
             models.CheckConstraint(condition=Q(stars__gte=1) & Q(stars__lte=5), name="creditscore_stars_range"),
             models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="creditscore_score_range"),
         ]
+
+    @property
+    def star_text(self) -> str:
+        return "★" * self.stars + "☆" * (5 - self.stars)
