@@ -172,6 +172,11 @@ def stars_of(score: Decimal) -> int:
     return 1
 
 
+def _num(value: Decimal) -> str:
+    """A rule weight without trailing zeros and never in exponent form (10, not 1E+1)."""
+    return format(value.normalize(), "f")
+
+
 def _q1(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -225,8 +230,8 @@ def credit_score_compute(*, organisation_id: int) -> ScoreBreakdown:
     total_w = sum(w) or Decimal(1)
     score = _q1((w[0] * owner_part + w[1] * sector_part + w[2] * credit_part) / total_w)
     owner_part, sector_part, credit_part = _q1(owner_part), _q1(sector_part), _q1(credit_part)
-    formula = (f"({w[0].normalize()}×{owner_part} + {w[1].normalize()}×{sector_part} + {w[2].normalize()}×{credit_part})"
-               f" ÷ {total_w.normalize()} = {score}")
+    formula = (f"({_num(w[0])}×{owner_part} + {_num(w[1])}×{sector_part} + {_num(w[2])}×{credit_part})"
+               f" ÷ {_num(total_w)} = {score}")
     return ScoreBreakdown(
         organisation_id=organisation_id, score=score, stars=stars_of(score), owner_part=owner_part,
         sector_part=sector_part, credit_part=credit_part, weights=w, dimension_avgs=avgs, rating_count=n,
