@@ -63,8 +63,10 @@ class CreditEvent(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("发起区划"), on_delete=models.PROTECT)
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     request = models.ForeignKey("market.ServiceRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    # Identifies the cause of an automatic event, so a retried task raises it once.
-    cause_key = models.CharField(max_length=120, blank=True)
+    # Identifies the cause of an event, so a retried task raises it once. NULL (not "")
+    # when there is none: a plain unique constraint then holds on every database, MariaDB
+    # included (which ignores conditional unique constraints).
+    cause_key = models.CharField(max_length=120, null=True, blank=True, default=None)  # noqa: DJ001
     evidence = models.ForeignKey("market.Document", verbose_name=_("证据材料"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     ban_until = models.DateTimeField(_("禁入期至"), null=True, blank=True)
@@ -82,7 +84,7 @@ class CreditEvent(models.Model):
         verbose_name = _("信用事件")
         verbose_name_plural = _("信用事件")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "cause_key"], condition=~Q(cause_key=""), name="creditevent_once_per_cause"),
+            models.UniqueConstraint(fields=["organisation", "cause_key"], name="creditevent_once_per_cause"),
             models.CheckConstraint(condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")), name="creditevent_ends_after_start"),
             models.CheckConstraint(condition=Q(ban_until__isnull=True) | Q(ban_until__gt=F("starts_at")),
                                    name="creditevent_ban_after_start"),
