@@ -185,7 +185,7 @@ class Command(BaseCommand):
         record), so the registry stars and the public credit list show something."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from credit.services import credit_event_issue, credit_score_refresh
+        from credit.services import credit_appeal_file, credit_event_issue, credit_score_refresh
         from market.services import document_store
         from ratings.services import (
             rating_default_record,
@@ -229,9 +229,11 @@ class Command(BaseCommand):
             upload = SimpleUploadedFile(name, b"%PDF-1.4\n% demo evidence\n", content_type="application/pdf")
             return document_store(upload=upload, organisation=officer.organisation, user=officer)
 
-        credit_event_issue(user=county, organisation_id=firms["xianghuan"].pk, kind="overcharging",
-                           description="在樟树市某项目中超出合同约定收取加急费2.4万元。",
-                           evidence=evidence(county, "樟树市行政审批局处理决定书.pdf"))
+        suspension = credit_event_issue(user=county, organisation_id=firms["xianghuan"].pk, kind="overcharging",
+                                        description="在樟树市某项目中超出合同约定收取加急费2.4万元。",
+                                        evidence=evidence(county, "樟树市行政审批局处理决定书.pdf"))
+        credit_appeal_file(user=firms["xianghuan"].users.first(), event_id=suspension.pk,
+                           reason="加急费系业主书面要求提前交付而增加，附补充协议。")
         credit_event_issue(user=city, organisation_id=firms["ganan"].pk, kind="collusion",
                            description="与另两家机构串通报价，经调查属实。",
                            evidence=evidence(city, "调查报告.pdf"))
