@@ -1,7 +1,6 @@
 """Writes after selection: the owner confirms the result (竞价结果网上确认), the selected firm
 declines and the next in line takes its place (and the decliner is sanctioned)."""
 
-import calendar
 from datetime import datetime
 
 from django.db import transaction
@@ -11,16 +10,11 @@ from accounts.models import Organisation
 from accounts.services import notification_push
 from bidding.exceptions import InvalidState, NotAllowed, ValidationFailed
 from bidding.models import Draw
-from credit.models import CreditEvent
-from credit.services import credit_event_raise
+from credit.services import credit_raise_declined
 from market.locking import lock_rows
 from market.models import ServiceRequest
-from market.rules import MEASURES
 from market.selectors import firm_eligibility, rule_int, workday_due
 from market.services import _transition
-
-DECLINE_KIND = "中选后放弃中选资格"
-
 
 def _lock(request_id: int) -> ServiceRequest:
     req = lock_rows(
@@ -29,14 +23,6 @@ def _lock(request_id: int) -> ServiceRequest:
     if req is None:
         raise NotAllowed("采购需求不存在。")
     return req
-
-
-def _add_months(at: datetime, months: int) -> datetime:
-    local = timezone.localtime(at)
-    month0 = local.month - 1 + months
-    year, month = local.year + month0 // 12, month0 % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    return local.replace(year=year, month=month, day=day)
 
 
 def next_in_line(req: ServiceRequest, *, the_draw: Draw | None, after: Organisation,
@@ -83,8 +69,9 @@ def request_confirm(*, request_id: int, user) -> ServiceRequest:
 
 @transaction.atomic
 def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
-    """The selected firm declines (放弃中选). It is sanctioned (warning and suspension for the
-    `decline_suspension_months` rule), and the next firm of the draw's ranking that is still
+    """The selected firm declines (放弃中选). It is sanctioned through
+    `credit.services.credit_raise_declined` (the sanction table's "declined" row: warning and
+    suspension for 6 months by default, once per request and round), and the next firm of the draw's ranking that is still
     eligible takes its place, to be confirmed by the owner; there is never a second draw.
     With nobody left the request fails (流标).
     """
@@ -99,16 +86,8 @@ def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
     the_draw = Draw.objects.filter(request=req).first()
     now = timezone.now()
     declined = req.selected_firm
-    months = rule_int("decline_suspension_months")
-    event, _ = credit_event_raise(
-        organisation=declined, cause_key=f"decline:{req.code}:{the_draw.round if the_draw else 'direct'}",
-        kind=DECLINE_KIND,
-        sanction=CreditEvent.Sanction.SUSPENSION if months > 0 else CreditEvent.Sanction.WARNING,
-        rule_source=f"{MEASURES}：中选机构放弃中选或拒不签约的，予以警告并暂停{months}个月。",
-        description=f"项目 {req.code}「{req.title}」中选后放弃，理由：{reason}",
-        region_id=req.region_id, request=req, starts_at=now,
-        ends_at=_add_months(now, months) if months > 0 else None,
-    )
+    event, _ = credit_raise_declined(request=req, organisation_id=declined.pk,
+                                     round=the_draw.round if the_draw else 0, reason=reason, at=now)
 
     substitute, skipped = next_in_line(req, the_draw=the_draw, after=declined, now=now)
     data = {"declined": declined.uscc, "sanction_event": event.pk, "skipped": skipped}

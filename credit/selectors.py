@@ -1,9 +1,11 @@
-"""Credit reads: the restriction check used at every door."""
+"""Credit reads: the restriction check used at every door, the sanction table, the public
+credit list and the published credit-score formula."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from credit.models import CreditEvent
@@ -49,3 +51,191 @@ def credit_restriction(*, organisation_id: int, at: datetime | None = None) -> R
     until = timezone.localtime(event.ends_at).strftime("%Y-%m-%d %H:%M") if event.ends_at else "长期"
     message = f"该机构因“{event.kind}”被{event.region.name}{event.get_sanction_display()}，至{until}，全市范围内不得参与。"
     return Restriction(event_id=event.pk, sanction=event.sanction, ends_at=event.ends_at, message=message)
+
+
+# ---------------------------------------------------------------------------------------
+# The sanction table
+
+
+def sanction_for(kind: str):
+    """The sanction-table row of `kind` (`credit.models.SanctionRule`), else its default
+    (`credit.sanctions.SANCTION_DEFAULTS`). Raises KeyError for an unknown kind."""
+    from credit.models import SanctionRule
+    from credit.sanctions import SANCTION_DEFAULTS
+
+    default = SANCTION_DEFAULTS[kind]
+    row = SanctionRule.objects.filter(kind=kind).first()
+    return row if row is not None else default
+
+
+def sanction_table() -> list:
+    """Every kind with the sanction in force (stored row, else default), in kind order."""
+    from credit.models import SanctionRule
+    from credit.sanctions import SANCTION_DEFAULTS
+
+    rows = {r.kind: r for r in SanctionRule.objects.all()}
+    return [rows.get(kind, default) for kind, default in SANCTION_DEFAULTS.items()]
+
+
+# ---------------------------------------------------------------------------------------
+# Public credit list (信用公示)
+
+
+def public_credit_list(*, q: str = "", at: datetime | None = None) -> QuerySet[CreditEvent]:
+    """Sanctions the public sees: warnings and suspensions in force, and removals while
+    their ban lasts (a removal stays listed for the length of its ban); newest first."""
+    at = at or timezone.now()
+    in_force = Q(status__in=[CreditEvent.Status.ACTIVE, CreditEvent.Status.DISPUTED], starts_at__lte=at)
+    listed = (
+        Q(sanction__in=[CreditEvent.Sanction.WARNING, CreditEvent.Sanction.SUSPENSION])
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+    ) | (Q(sanction=CreditEvent.Sanction.REMOVAL) & (Q(ban_until__isnull=True) | Q(ban_until__gt=at)))
+    qs = CreditEvent.objects.filter(in_force & listed).select_related("organisation", "region").order_by("-starts_at", "-id")
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(organisation__name__icontains=q) | Q(organisation__uscc__iexact=q) | Q(kind__icontains=q))
+    return qs
+
+
+def public_red_list(*, at: datetime | None = None) -> QuerySet[CreditEvent]:
+    """Good-conduct records (红名单) in force."""
+    at = at or timezone.now()
+    return CreditEvent.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=at), sanction=CreditEvent.Sanction.COMMENDATION,
+        status__in=[CreditEvent.Status.ACTIVE, CreditEvent.Status.DISPUTED], starts_at__lte=at,
+    ).select_related("organisation", "region").order_by("-starts_at", "-id")
+
+
+def events_of_firm(*, organisation_id: int) -> QuerySet[CreditEvent]:
+    """Every event of a firm, revoked and expired ones included, with its appeal."""
+    return (
+        CreditEvent.objects.filter(organisation_id=organisation_id)
+        .select_related("region", "officer", "evidence", "appeal")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def events_for_bureau(*, user, q: str = "", status: str = "") -> QuerySet[CreditEvent]:
+    """Events a bureau officer reads: every event (credit is city-wide)."""
+    org = user.organisation
+    qs = CreditEvent.objects.select_related("organisation", "region", "appeal").order_by("-starts_at", "-id")
+    if not (org and org.is_bureau):
+        return qs.none()
+    if q:
+        qs = qs.filter(Q(organisation__name__icontains=q.strip()) | Q(organisation__uscc__iexact=q.strip()))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def bureau_may_act_on_event(*, user, event: CreditEvent) -> bool:
+    """City staff act on every event; county staff on events their county issued."""
+    org = user.organisation
+    return bool(org and org.is_bureau and (org.region.is_city or org.region_id == event.region_id))
+
+
+# ---------------------------------------------------------------------------------------
+# The credit score: a published formula
+
+
+NEUTRAL_PART = Decimal("80")
+CREDIT_BASE = 90
+DEFAULT_RATING_SCORE = Decimal("4")  # a default 满意 counts as 4 of 5 on every dimension
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    organisation_id: int
+    score: Decimal
+    stars: int
+    owner_part: Decimal
+    sector_part: Decimal
+    credit_part: Decimal
+    weights: tuple[Decimal, Decimal, Decimal]
+    dimension_avgs: dict[str, Decimal | None]
+    rating_count: int
+    default_count: int
+    voided_count: int
+    owner_mean: Decimal | None
+    sector_count: int
+    sector_mean: Decimal | None
+    points_total: int
+    events_counted: int
+    formula: str = field(default="")
+
+
+def stars_of(score: Decimal) -> int:
+    """5 stars from 90, 4 from 80, 3 from 70, 2 from 60, else 1."""
+    for threshold, stars in ((90, 5), (80, 4), (70, 3), (60, 2)):
+        if score >= threshold:
+            return stars
+    return 1
+
+
+def _num(value: Decimal) -> str:
+    """A rule weight without trailing zeros and never in exponent form (10, not 1E+1)."""
+    return format(value.normalize(), "f")
+
+
+def _q1(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _q2(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def credit_score_compute(*, organisation_id: int) -> ScoreBreakdown:
+    """Compute a firm's credit score by the published formula (five queries, whatever the
+    firm's history):
+
+    - owner part O = mean over the owners' counted ratings (voided ones excluded) of the
+      rating's mean of its five dimensions, ×20; a default 满意 counts 4 on each dimension;
+      with no rating, 80;
+    - sector part S = mean of the sector ratings (行业主管部门评价) ×20; with none, 80;
+    - credit part C = 90 + the points of every event not revoked (losses negative, red list
+      positive), kept within 0–100;
+    - score = (wO·O + wS·S + wC·C) / (wO + wS + wC), weights the rules score_weight_owner,
+      score_weight_sector, score_weight_credit (default 5 : 3 : 2); stars from the score.
+    """
+    from market.selectors import rule_value
+    from ratings.models import OWNER_DIMENSIONS, Rating, SectorRating
+
+    owner_ratings = Rating.objects.filter(rated_id=organisation_id, side=Rating.Side.OWNER)
+    dims = [name for name, _label in OWNER_DIMENSIONS]
+    explicit = owner_ratings.filter(is_default=False).exclude(status=Rating.Status.VOIDED).aggregate(
+        n=Count("id"), **{f"{d}_avg": Avg(d) for d in dims}
+    )
+    counts = owner_ratings.aggregate(
+        defaults=Count("id", filter=Q(is_default=True) & ~Q(status=Rating.Status.VOIDED)),
+        voided=Count("id", filter=Q(status=Rating.Status.VOIDED)),
+    )
+    n, n_default = explicit["n"], counts["defaults"]
+    avgs = {d: _q2(explicit[f"{d}_avg"]) for d in dims}
+    if n + n_default:
+        explicit_mean = sum(Decimal(str(explicit[f"{d}_avg"])) for d in dims) / len(dims) if n else Decimal(0)
+        owner_mean = (explicit_mean * n + DEFAULT_RATING_SCORE * n_default) / (n + n_default)
+        owner_part = owner_mean * 20
+    else:
+        owner_mean, owner_part = None, NEUTRAL_PART
+    sector = SectorRating.objects.filter(firm_id=organisation_id).aggregate(n=Count("id"), avg=Avg("quality"))
+    sector_mean = Decimal(str(sector["avg"])) if sector["n"] else None
+    sector_part = sector_mean * 20 if sector_mean is not None else NEUTRAL_PART
+    events = CreditEvent.objects.filter(organisation_id=organisation_id).exclude(
+        status=CreditEvent.Status.REVOKED
+    ).aggregate(points=Sum("points"), n=Count("id"))
+    points = events["points"] or 0
+    credit_part = Decimal(max(0, min(100, CREDIT_BASE + points)))
+    w = (rule_value("score_weight_owner"), rule_value("score_weight_sector"), rule_value("score_weight_credit"))
+    total_w = sum(w) or Decimal(1)
+    score = _q1((w[0] * owner_part + w[1] * sector_part + w[2] * credit_part) / total_w)
+    owner_part, sector_part, credit_part = _q1(owner_part), _q1(sector_part), _q1(credit_part)
+    formula = (f"({_num(w[0])}×{owner_part} + {_num(w[1])}×{sector_part} + {_num(w[2])}×{credit_part})"
+               f" ÷ {_num(total_w)} = {score}")
+    return ScoreBreakdown(
+        organisation_id=organisation_id, score=score, stars=stars_of(score), owner_part=owner_part,
+        sector_part=sector_part, credit_part=credit_part, weights=w, dimension_avgs=avgs, rating_count=n,
+        default_count=n_default, voided_count=counts["voided"], owner_mean=_q2(owner_mean),
+        sector_count=sector["n"], sector_mean=_q2(sector_mean), points_total=points, events_counted=events["n"],
+        formula=formula,
+    )

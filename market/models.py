@@ -484,6 +484,11 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
         self.confirm_due = None
         self.publicity_ends_at = None
 
+    @fsm.transition(field=status, source=Status.COMPLETED, target=Status.RATED)
+    def rate(self, *, at) -> None:
+        """The owner's rating of the firm (or the default one) is recorded."""
+        self.status_changed_at = at
+
     @fsm.transition(field=status, source=[Status.DRAFT, Status.PUBLISHED, Status.FAILED], target=Status.CANCELLED)
     def cancel(self, *, at, reason: str) -> None:
         self.status_changed_at = at

@@ -204,12 +204,15 @@ def announcement_list(
 
 
 def registry_list(*, q: str = "", qualification: str = "") -> QuerySet[Organisation]:
-    """Approved intermediaries with their qualifications (two queries, whatever the count)."""
+    """Approved intermediaries with their qualifications and credit score, most stars first
+    (two queries, whatever the count)."""
+    from django.db.models import F
+
     qs = (
         Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
-        .select_related("region", "entry")
+        .select_related("region", "entry", "credit_score")
         .prefetch_related("qualifications__qualification_type")
-        .order_by("name")
+        .order_by(F("credit_score__stars").desc(nulls_last=True), F("credit_score__score").desc(nulls_last=True), "name")
     )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q.strip()))

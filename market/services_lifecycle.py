@@ -39,7 +39,6 @@ from market.models import (
     ServiceRequest,
     TerminationRequest,
 )
-from market.rules import MEASURES
 from market.selectors import (
     direct_pick_allowed,
     firm_eligibility,
@@ -292,11 +291,13 @@ def objection_lodge(*, request_id: int, user, reason: str, attachment: UploadedF
 
 
 @transaction.atomic
-def objection_answer(*, objection_id: int, user, uphold: bool, answer: str) -> Objection:
+def objection_answer(*, objection_id: int, user, uphold: bool, answer: str, false_materials: bool = False) -> Objection:
     """The bureau (in scope) answers an objection in writing; the objector sees the answer.
 
     Upheld: the firm objected against is disqualified, the next eligible firm of the draw's
     ranking takes its place and a full publicity period starts again (no one left: 流标).
+    Upheld because the firm provided false materials (`false_materials`): a credit event
+    (removal under the sanction table) is raised once for this objection as well.
     Dismissed: publicity resumes with the time it had left when the objection was lodged.
     """
     answer = _required_text(answer, "answer", "请填写书面答复。")
@@ -318,6 +319,12 @@ def objection_answer(*, objection_id: int, user, uphold: bool, answer: str) -> O
         objection.status = Objection.Status.UPHELD
         objection.save()
         disqualified = req.selected_firm
+        if false_materials:
+            from credit.services import credit_raise_false_materials
+
+            event, _ = credit_raise_false_materials(request=req, organisation_id=disqualified.pk,
+                                                    objection_id=objection.pk, officer=user, at=now)
+            data.update(false_materials=True, credit_event=event.pk)
         substitute, skipped = next_in_line(req, the_draw=Draw.objects.filter(request=req).first(),
                                            after=disqualified, now=now)
         data.update(disqualified=disqualified.uscc, skipped=skipped)
@@ -454,8 +461,7 @@ def termination_ask(*, request_id: int, user, reason: str, evidence: UploadedFil
 def termination_decide(*, termination_id: int, user, grant: bool, answer: str) -> TerminationRequest:
     """The bureau (in scope) grants (→ terminated, and a credit warning for the firm) or
     refuses the owner's request, with a written answer both parties see."""
-    from credit.models import CreditEvent
-    from credit.services import credit_event_raise
+    from credit.services import credit_raise_contract_breach
 
     answer = _required_text(answer, "answer", "请填写处理意见。")
     request_id = TerminationRequest.objects.filter(pk=termination_id).values_list("request_id", flat=True).first()
@@ -476,12 +482,7 @@ def termination_decide(*, termination_id: int, user, grant: bool, answer: str) -
         firm = req.selected_firm
         _transition(req, name="terminate", actor=user, args={"at": now, "reason": f"违约终止：{ask.reason}"},
                     reason=answer, data={"termination": ask.pk})
-        credit_event_raise(
-            organisation=firm, kind="违约被终止合同", sanction=CreditEvent.Sanction.WARNING,
-            rule_source=f"{MEASURES}：中介机构违反合同约定的，予以警告。", cause_key=f"terminated:{req.code}",
-            region_id=req.region_id, request=req, description=f"项目 {req.code} 经业主申请、行政审批局认定违约，终止合同。",
-            starts_at=now, officer=user,
-        )
+        credit_raise_contract_breach(request=req, organisation_id=firm.pk, officer=user, at=now)
     else:
         record_append(chain=request_chain(req), kind="termination_refused", actor=user, reason=answer,
                       data={"termination": ask.pk})
@@ -505,6 +506,15 @@ def _warn(req: ServiceRequest, *, step: str, key: str, party: str, organisation,
             return False
         warning = OverdueWarning.objects.create(request=locked, step=step, step_key=key, party=party,
                                                 organisation=organisation, due_at=due_at, detected_at=now)
+        # Not signing in time and not delivering in time are credit events of the firm too.
+        if step == OverdueWarning.Step.CONTRACT_FIRM:
+            from credit.services import credit_raise_contract_unsigned
+
+            credit_raise_contract_unsigned(request=locked, organisation_id=organisation.pk, at=now)
+        elif step == OverdueWarning.Step.SERVICE:
+            from credit.services import credit_raise_service_overdue
+
+            credit_raise_service_overdue(request=locked, organisation_id=organisation.pk, at=now)
         label = warning.get_step_display()
         record_append(chain=request_chain(locked), kind="overdue", actor=None, reason=label,
                       data={"step": step, "party": party, "due_at": due_at})

@@ -12,5 +12,9 @@ def sweep_deadlines() -> int:
     from market.services import requests_sweep_due
 
     moved = requests_sweep_due()
+    from credit.services import credit_events_expire_due
+    from ratings.services import ratings_sweep_due
+
+    moved += ratings_sweep_due() + credit_events_expire_due()
     Heartbeat.objects.update_or_create(name="sweep", defaults={"at": timezone.now()})
     return moved

@@ -161,7 +161,7 @@ def life_answer(request, code):
     uphold = request.POST.get("decision") == "uphold"
     return _action(request, code, lambda r: objection_answer(
         objection_id=_pk(request.POST.get("objection")), user=request.user, uphold=uphold,
-        answer=request.POST.get("answer", ""),
+        answer=request.POST.get("answer", ""), false_materials=uphold and request.POST.get("false_materials") == "1",
     ), "质疑已答复。")
 
 

@@ -31,6 +31,7 @@ from market.models import Document, Entry, Qualification, QualificationType, Ser
 from market.services import request_chain, request_refresh, requests_sweep_due
 from market.views.common import role_required
 from market.views.lifecycle import lifecycle_context
+from ratings.selectors import recent_comments
 
 PAGE_SIZE = 20
 
@@ -322,7 +323,11 @@ def registry(request):
         qualification=data["qualification"].code if "qualification" in data else "",
     )
     page = _page(request, queryset)
-    context = {"form": form, "page": page, "rows": list(page.object_list), "today": timezone.localdate()}
+    rows = list(page.object_list)
+    comments = recent_comments(organisation_ids=[r.pk for r in rows], per_firm=1)  # one query for the page
+    for row in rows:
+        row.recent_comments = comments.get(row.pk, [])
+    context = {"form": form, "page": page, "rows": rows, "today": timezone.localdate()}
     return render(request, "market/public/registry.html", context)
 
 
@@ -331,10 +336,11 @@ def registry_detail(request, pk: int):
     """One approved intermediary: public facts, qualifications and practising staff."""
     org = get_object_or_404(
         Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
-        .select_related("region", "entry"),
+        .select_related("region", "entry", "credit_score"),
         pk=pk,
     )
     context = {
+        "recent_comments": recent_comments(organisation_ids=[org.pk], per_firm=10).get(org.pk, []),
         "firm": org,
         "qualifications": list(org.qualifications.select_related("qualification_type")),
         "staff": list(org.staff.only("name", "title")),

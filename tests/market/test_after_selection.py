@@ -342,14 +342,14 @@ def test_each_party_sees_what_waits_on_it(owner):
 
 def test_credit_event_raise_is_idempotent_per_cause(firm):
     org = firm.organisation
-    first, created = credit_event_raise(organisation=org, kind="k", sanction="warning", rule_source="r",
-                                        cause_key="c:1", region_id="360900")
-    again, created_again = credit_event_raise(organisation=org, kind="k", sanction="warning", rule_source="r",
-                                              cause_key="c:1", region_id="360900")
+    first, created = credit_event_raise(organisation_id=org.pk, kind="service_overdue", cause_key="c:1",
+                                        region_id="360900", description="d")
+    again, created_again = credit_event_raise(organisation_id=org.pk, kind="service_overdue", cause_key="c:1",
+                                              region_id="360900", description="d")
     assert created and not created_again and first.pk == again.pk
     with pytest.raises(ValueError):
-        credit_event_raise(organisation=org, kind="k", sanction="warning", rule_source="r", cause_key="",
-                           region_id="360900")
+        credit_event_raise(organisation_id=org.pk, kind="service_overdue", cause_key="", region_id="360900",
+                           description="d")
 
 
 # ---------------------------------------------------------------------------------------
@@ -388,8 +388,8 @@ def test_after_the_second_failure_the_owner_picks_a_registrant_directly_with_a_r
         request_direct_pick(request_id=req.pk, user=owner, firm_id=firm_user().organisation_id, reason="急需")
     with pytest.raises(NotAllowed):
         request_direct_pick(request_id=req.pk, user=owner_user(), firm_id=users[0].organisation_id, reason="急需")
-    credit_event_raise(organisation=users[1].organisation, kind="串通", sanction="removal", rule_source="r",
-                       cause_key="x", region_id="360900", starts_at=timezone.now() - timedelta(minutes=1))
+    credit_event_raise(organisation_id=users[1].organisation_id, kind="collusion", cause_key="x", region_id="360900",
+                       description="串通", at=timezone.now() - timedelta(minutes=1))
     with pytest.raises(NotEligible):  # the credit check at the direct-pick door
         request_direct_pick(request_id=req.pk, user=owner, firm_id=users[1].organisation_id, reason="急需")
     picked = request_direct_pick(request_id=req.pk, user=owner, firm_id=users[0].organisation_id, reason="工期紧急")
@@ -429,3 +429,42 @@ def test_publishing_for_direct_pick_needs_the_policy_and_the_pick_follows_sign_u
     assert req.status == S.SELECTING  # one valid registrant is enough to pick from
     picked = request_direct_pick(request_id=req.pk, user=owner, firm_id=one.organisation_id, reason="唯一报名")
     assert picked.direct_pick and picked.status == S.AWAITING_CONFIRMATION
+
+
+# ---------------------------------------------------------------------------------------
+# Credit events raised by the lifecycle
+
+
+def test_firm_not_signing_and_service_overdue_raise_credit_events_once(owner):
+    req = contracting(owner)
+    contract_upload(request_id=req.pk, user=owner, document=pdf(), amount="1000")
+    ServiceRequest.objects.filter(pk=req.pk).update(contract_due=timezone.now() - timedelta(seconds=1))
+    requests_overdue_sweep()
+    requests_overdue_sweep()
+    assert CreditEvent.objects.filter(organisation=req.selected_firm, kind_code="contract_unsigned").count() == 1
+
+    late = in_service(owner_user())
+    ServiceRequest.objects.filter(pk=late.pk).update(service_ends_at=timezone.now() - timedelta(seconds=1))
+    requests_overdue_sweep()
+    requests_overdue_sweep()
+    assert CreditEvent.objects.filter(organisation=late.selected_firm, kind_code="service_overdue").count() == 1
+
+
+def test_owner_not_confirming_raises_no_credit_event_against_the_firm(owner):
+    req = drawn(owner, 4)
+    ServiceRequest.objects.filter(pk=req.pk).update(confirm_due=timezone.now() - timedelta(seconds=1))
+    requests_overdue_sweep()
+    assert not CreditEvent.objects.filter(organisation=req.selected_firm).exists()
+
+
+@pytest.mark.parametrize("false_materials", [False, True])
+def test_objection_upheld_for_false_materials_raises_a_removal(owner, false_materials):
+    req = in_publicity(owner)
+    order = ranked(req)
+    objection = objection_lodge(request_id=req.pk, user=user_of(order[2]), reason="业绩造假", attachment=pdf())
+    objection_answer(objection_id=objection.pk, user=bureau_user(), uphold=True, answer="经核查属实。",
+                     false_materials=false_materials)
+    events = CreditEvent.objects.filter(organisation=order[0], kind_code="false_materials")
+    assert events.count() == (1 if false_materials else 0)
+    if false_materials:
+        assert events.get().sanction == CreditEvent.Sanction.REMOVAL

@@ -146,6 +146,7 @@ class Command(BaseCommand):
         request_cancel(request_id=req.pk, user=req.created_by, reason="项目立项调整，暂停实施。")
         self._draws(draft=draft, publish=publish, sign_up=sign_up, now=now)
         self._lifecycle(draft=draft, publish=publish, sign_up=sign_up, now=now)
+        self._ratings_and_credit(draft=draft, publish=publish, now=now)
 
     def _draws(self, *, draft, publish, sign_up, now) -> None:
         """Three completed random draws (待确认结果), one with a registrant excluded at draw
@@ -269,3 +270,65 @@ class Command(BaseCommand):
         if not DirectPickPolicy.objects.exists():
             direct_pick_policy_set(user=officer, region_code="360900", funding=ServiceRequest.Funding.OWN, allowed=True,
                                    source="宜春市人民政府办公室关于自有资金项目选取方式的通知（演示数据）。")
+    def _ratings_and_credit(self, *, draft, publish, now) -> None:
+        """Ratings (one explicit, one 不满意 under dispute, one default 满意, a sector rating and
+        a firm's rating of its owner) and credit events (a suspension, a removal, a red-list
+        record), so the registry stars and the public credit list show something."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from credit.services import credit_appeal_file, credit_event_issue, credit_score_refresh
+        from market.services import document_store
+        from ratings.services import (
+            rating_default_record,
+            rating_dispute_file,
+            rating_submit_firm,
+            rating_submit_owner,
+            sector_rating_submit,
+        )
+
+        firms = {o.users.first().username: o for o in Organisation.objects.filter(
+            kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED).order_by("pk")}
+        city = User.objects.get(username="yc_xzspj")
+        county = User.objects.get(username="zs_xzspj")
+
+        def completed(i: int, firm: Organisation, days_ago: int) -> ServiceRequest:
+            req = publish(draft(i, "draw"))
+            # Demo only: the lifecycle after selection (contract, service, acceptance) is
+            # built by another issue; put the request straight into 已验收 with its firm.
+            ServiceRequest.objects.filter(pk=req.pk).update(
+                status=ServiceRequest.Status.COMPLETED, selected_firm=firm,
+                status_changed_at=now - timedelta(days=days_ago))
+            return req
+
+        good = completed(10, firms["ganzi"], 3)
+        rating_submit_owner(user=good.created_by, request_id=good.pk, overall="satisfied",
+                            scores={"quality": 5, "timeliness": 5, "attitude": 5, "fees": 4, "conduct": 5},
+                            comment="报告编制规范，审查一次通过，响应及时。")
+        sector_rating_submit(user=city, request_id=good.pk, quality=5, comment="成果内容完整，结论可靠。")
+        rating_submit_firm(user=firms["ganzi"].users.first(), request_id=good.pk, overall="satisfied",
+                           scores={"cooperation": 5, "payment": 4, "clarity": 5}, comment="业主资料提供及时。")
+        poor = completed(11, firms["xiujiang"], 2)
+        rating = rating_submit_owner(user=poor.created_by, request_id=poor.pk, overall="unsatisfied",
+                                     scores={"quality": 2, "timeliness": 1, "attitude": 3, "fees": 3, "conduct": 2},
+                                     comment="成果两次退回修改，超出服务期限12天。")
+        rating_dispute_file(user=firms["xiujiang"].users.first(), rating_id=rating.pk,
+                            reason="延期系业主补充测绘资料迟交所致，有往来函件为证。")
+        late = completed(12, firms["lvyuan"], 20)
+        rating_default_record(request_id=late.pk)
+
+        def evidence(officer: User, name: str):
+            upload = SimpleUploadedFile(name, b"%PDF-1.4\n% demo evidence\n", content_type="application/pdf")
+            return document_store(upload=upload, organisation=officer.organisation, user=officer)
+
+        suspension = credit_event_issue(user=county, organisation_id=firms["xianghuan"].pk, kind="overcharging",
+                                        description="在樟树市某项目中超出合同约定收取加急费2.4万元。",
+                                        evidence=evidence(county, "樟树市行政审批局处理决定书.pdf"))
+        credit_appeal_file(user=firms["xianghuan"].users.first(), event_id=suspension.pk,
+                           reason="加急费系业主书面要求提前交付而增加，附补充协议。")
+        credit_event_issue(user=city, organisation_id=firms["ganan"].pk, kind="collusion",
+                           description="与另两家机构串通报价，经调查属实。",
+                           evidence=evidence(city, "调查报告.pdf"))
+        credit_event_issue(user=city, organisation_id=firms["ganzi"].pk, kind="red_list",
+                           description="年度服务质量考核优秀，无投诉。", evidence=evidence(city, "年度考核通报.pdf"))
+        for org in firms.values():
+            credit_score_refresh(organisation_id=org.pk)

@@ -1,0 +1,35 @@
+"""Seed the sanction table with the product brief's defaults, and store the rules the
+credit and rating features read (so the bureau sees and edits them at once)."""
+
+from django.db import migrations
+
+
+def seed(apps, schema_editor):
+    from credit.sanctions import SANCTION_DEFAULTS
+    from market.rules import RULES
+
+    SanctionRule = apps.get_model("credit", "SanctionRule")
+    for d in SANCTION_DEFAULTS.values():
+        SanctionRule.objects.get_or_create(
+            kind=d.kind,
+            defaults={"severity": d.severity, "sanction": d.sanction, "months": d.months, "ban_years": d.ban_years,
+                      "points": d.points, "source": d.source},
+        )
+    Rule = apps.get_model("market", "Rule")
+    for key in ("rating_dispute_workdays", "rating_dispute_answer_workdays", "credit_appeal_answer_workdays",
+                "score_weight_owner", "score_weight_sector", "score_weight_credit"):
+        rule = RULES[key]
+        Rule.objects.get_or_create(
+            key=rule.key,
+            defaults={"label": rule.label, "value": rule.value, "unit": rule.unit, "min_value": rule.min_value,
+                      "source": rule.source},
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("credit", "0002_creditappeal_creditscore_sanctionrule_and_more"),
+        ("market", "0002_seed_catalogue_rules"),
+    ]
+
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

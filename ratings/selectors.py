@@ -1,0 +1,85 @@
+"""Rating reads: deadlines, what a request's ratings are, recent comments for the registry."""
+
+from datetime import datetime
+
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from audit.models import AuditRecord
+from market.models import ServiceRequest
+from ratings.models import Rating
+
+RATEABLE = (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED, ServiceRequest.Status.CLOSED)
+
+
+def request_completed_at(request: ServiceRequest) -> datetime | None:
+    """When the request reached `completed`: its audit record, else (while it is still
+    completed) its `status_changed_at`."""
+    from market.services import request_chain
+
+    at = (
+        AuditRecord.objects.filter(chain=request_chain(request), to_state=ServiceRequest.Status.COMPLETED)
+        .order_by("-seq").values_list("at", flat=True).first()
+    )
+    if at is None and request.status == ServiceRequest.Status.COMPLETED:
+        at = request.status_changed_at
+    return at
+
+
+def rating_due(request: ServiceRequest) -> datetime | None:
+    """The end of the rating period (rule `rating_days`, calendar days after completion)."""
+    from market.selectors import day_due, rule_int
+
+    completed = request_completed_at(request)
+    return None if completed is None else day_due(completed, rule_int("rating_days"))
+
+
+def dispute_due(rating: Rating) -> datetime:
+    """The last moment the rated party may dispute `rating` (rule `rating_dispute_workdays`)."""
+    from market.selectors import rule_int, workday_due
+
+    return workday_due(rating.created_at, rule_int("rating_dispute_workdays"))
+
+
+def ratings_of_request(*, request_id: int) -> dict[str, Rating]:
+    """The request's ratings by side, with any dispute."""
+    rows = Rating.objects.filter(request_id=request_id).select_related("dispute", "rater", "rated")
+    return {r.side: r for r in rows}
+
+
+def recent_comments(*, organisation_ids: list[int], per_firm: int = 3) -> dict[int, list[Rating]]:
+    """The latest owner comments on each firm (voided ones included, marked): one query."""
+    if not organisation_ids:
+        return {}
+    rows = (
+        Rating.objects.filter(rated_id__in=organisation_ids, side=Rating.Side.OWNER)
+        .exclude(comment="")
+        .annotate(rn=Window(RowNumber(), partition_by=[F("rated_id")], order_by=[F("created_at").desc(), F("id").desc()]))
+        .filter(rn__lte=per_firm)
+        .order_by("rated_id", "rn")
+    )
+    found: dict[int, list[Rating]] = {}
+    for row in rows:
+        found.setdefault(row.rated_id, []).append(row)
+    return found
+
+
+def ratings_received(*, organisation_id: int) -> QuerySet[Rating]:
+    return (
+        Rating.objects.filter(rated_id=organisation_id)
+        .select_related("request", "rater", "dispute")
+        .order_by("-created_at", "-id")
+    )
+
+
+def disputes_pending(*, user) -> QuerySet:
+    """Rating disputes the officer answers: city staff all, county staff their county's."""
+    from ratings.models import RatingDispute
+
+    org = user.organisation
+    qs = RatingDispute.objects.filter(decision=RatingDispute.Decision.PENDING).select_related(
+        "rating", "rating__request", "rating__rater", "rating__rated"
+    )
+    if not (org and org.is_bureau):
+        return qs.none()
+    return qs if org.region.is_city else qs.filter(rating__request__region_id=org.region_id)

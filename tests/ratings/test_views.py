@@ -1,0 +1,56 @@
+"""Rating pages: the owner rates, the firm disputes, the bureau answers, through the views."""
+
+import pytest
+
+from ratings.models import Rating
+from tests.factories import bureau_user, owner_user
+from tests.lifecycle_fixtures import completed_request
+
+pytestmark = pytest.mark.django_db
+
+SCORES = {"quality": 2, "timeliness": 1, "attitude": 3, "fees": 2, "conduct": 2}
+
+
+def test_owner_rates_firm_disputes_bureau_answers_through_the_page(client):
+    req, owner, firm = completed_request()
+    url = f"/ratings/{req.code}/"
+    client.force_login(owner)
+    assert "提交评价" in client.get(url).content.decode()
+    bad = client.post(url, {"action": "owner_rate", **SCORES, "quality": 9, "overall": "basic"})
+    assert bad.status_code == 400 and "1至5分" in bad.content.decode()
+    assert client.post(url, {"action": "owner_rate", **SCORES, "overall": "unsatisfied",
+                             "comment": "多次延误"}).status_code == 302
+    rating = Rating.objects.get(request=req, side="owner")
+    client.force_login(firm)
+    html = client.get(url).content.decode()
+    assert "多次延误" in html and "提出异议" in html
+    assert client.post(url, {"action": "dispute", "rating": rating.pk, "reason": "延误系业主原因"}).status_code == 302
+    client.force_login(bureau_user())
+    assert "待处理的评价异议" in client.get("/ratings/").content.decode()
+    assert client.post(url, {"action": "void", "rating": rating.pk, "answer": "经核实作废"}).status_code == 302
+    html = client.get(url).content.decode()
+    assert "已作废" in html and "经核实作废" in html and "多次延误" in html
+
+
+def test_firm_rates_the_owner_and_others_cannot_see_the_page(client):
+    req, owner, firm = completed_request()
+    url = f"/ratings/{req.code}/"
+    client.force_login(firm)
+    assert client.post(url, {"action": "firm_rate", "cooperation": 5, "payment": 4, "clarity": 4,
+                             "overall": "satisfied"}).status_code == 302
+    assert Rating.objects.get(request=req, side="firm").rated == owner.organisation
+    client.force_login(owner_user())
+    assert client.get(url).status_code == 404
+
+
+def test_default_rating_is_marked_on_the_page(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    req, owner, firm = completed_request(completed_at=timezone.now() - timedelta(days=30))
+    client.force_login(owner)
+    html = client.get(f"/ratings/{req.code}/").content.decode()  # the lazy check records it
+    assert "默认评价（逾期未评价）" in html
+    html = client.get(f"/registry/{firm.organisation_id}/").content.decode()
+    assert "默认满意另计 1 条" in html
