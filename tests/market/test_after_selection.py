@@ -468,3 +468,13 @@ def test_objection_upheld_for_false_materials_raises_a_removal(owner, false_mate
     assert events.count() == (1 if false_materials else 0)
     if false_materials:
         assert events.get().sanction == CreditEvent.Sanction.REMOVAL
+
+
+def test_completed_request_page_links_to_its_ratings(client, owner):
+    from market import services_lifecycle as life
+
+    req = in_service(owner)
+    life.result_deliver(request_id=req.pk, user=user_of(req.selected_firm), document=pdf("result.pdf"))
+    life.request_accept(request_id=req.pk, user=owner)
+    page = client.get(f"/requests/{req.code}/").content.decode()
+    assert f"/ratings/{req.code}/" in page
