@@ -57,6 +57,20 @@ def request_confirm(*, request_id: int, user) -> ServiceRequest:
     return req
 
 
+def _ranking_codes(req: ServiceRequest) -> tuple[list[str], int, str]:
+    """The selection's ranking (firm codes, best first), its round and what it is: the
+    draw's record, else the closed auction's ranking (each bidder's best bid, lowest first)."""
+    from bidding.models import Auction
+
+    the_draw = Draw.objects.filter(request=req).first()
+    if the_draw is not None:
+        return [entry["code"] for entry in the_draw.record["ranking"]], the_draw.round, "随机排序"
+    auction = Auction.objects.filter(request=req, status=Auction.Status.CLOSED).order_by("-round").first()
+    if auction is not None:
+        return [row["code"] for row in auction.ranking], auction.round, "竞价排名"
+    raise InvalidState("该项目的选取方式暂不支持递补。")
+
+
 @transaction.atomic
 def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
     """The selected firm declines (放弃中选). It is sanctioned (warning and suspension for the
@@ -72,14 +86,12 @@ def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
         raise NotAllowed("只有被选中的中介机构可以放弃中选。")
     if req.status not in (ServiceRequest.Status.AWAITING_CONFIRMATION, ServiceRequest.Status.PUBLICITY):
         raise InvalidState("当前阶段不能放弃中选。")
-    the_draw = Draw.objects.filter(request=req).first()
-    if the_draw is None:
-        raise InvalidState("该项目的选取方式暂不支持递补。")
+    ranking_codes, round_no, by = _ranking_codes(req)
     now = timezone.now()
     declined = req.selected_firm
     months = rule_int("decline_suspension_months")
     event, _ = CreditEvent.objects.get_or_create(
-        organisation=declined, cause_key=f"decline:{req.code}:{the_draw.round}",
+        organisation=declined, cause_key=f"decline:{req.code}:{round_no}",
         defaults={
             "kind": DECLINE_KIND,
             "sanction": CreditEvent.Sanction.SUSPENSION if months > 0 else CreditEvent.Sanction.WARNING,
@@ -90,7 +102,7 @@ def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
         },
     )
 
-    codes = [entry["code"] for entry in the_draw.record["ranking"]]
+    codes = ranking_codes
     position = codes.index(declined.uscc)
     orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=codes[position + 1:])}
     skipped, substitute = [], None
@@ -110,8 +122,8 @@ def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
         _transition(req, name="substitute", actor=user, args={"at": now, "firm": substitute}, reason=reason, data=data)
         notification_push(
             organisation=substitute, kind="draw_selected", title=f"您单位递补中选：{req.title}",
-            body=f"项目编号 {req.code}，原中选机构放弃，您单位按随机排序递补，请等待项目业主确认。",
-            url=f"/requests/{req.code}/draw/", dedupe_key=f"substitute:{req.pk}:{substitute.pk}",
+            body=f"项目编号 {req.code}，原中选机构放弃，您单位按{by}递补，请等待项目业主确认。",
+            url=f"/requests/{req.code}/{'draw' if by == '随机排序' else 'auction'}/", dedupe_key=f"substitute:{req.pk}:{substitute.pk}",
         )
     notification_push(
         organisation=req.owner, kind="selection_declined", title=f"中选机构放弃中选：{req.title}",

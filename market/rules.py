@@ -52,6 +52,8 @@ RULES: dict[str, RuleDefault] = {
                     f"{MEASURES}：最小降价幅度默认为最高限价的0.5%。", Decimal("0.01")),
         RuleDefault("abnormally_low_percent", "异常低价线", Decimal(60), "%（最高限价）",
                     f"{MEASURES}：低于最高限价60%的报价视为异常低价，除业主允许外不予接受。", Decimal(1)),
+        RuleDefault("auction_max_bids_per_second", "每家竞价人每秒最多出价次数", Decimal(2), "次/秒",
+                    "平台运行规则：为保证竞价公平与系统稳定，每家竞价人每秒最多出价2次。", Decimal(1)),
         RuleDefault("upload_max_mb", "上传文件大小上限", Decimal(20), "MB",
                     "平台运行规则：单个上传文件不超过20MB。", Decimal(1)),
     ]

@@ -31,6 +31,13 @@ def rule_int(key: str) -> int:
     return int(rule_value(key))
 
 
+def auction_default_step(*, ceiling: Decimal) -> Decimal:
+    """The default minimum decrement of an auction: the rule `auction_default_step_percent`
+    of the ceiling, rounded to the fen, at least 0.01 yuan."""
+    step = (ceiling * rule_value("auction_default_step_percent") / 100).quantize(Decimal("0.01"))
+    return max(step, Decimal("0.01"))
+
+
 # ---------------------------------------------------------------------------------------
 # Working days (Chinese calendar: public holidays and 调休 make-up working days)
 
