@@ -185,6 +185,8 @@ CELERY_TIMEZONE = TIME_ZONE
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "market.tasks.sweep_deadlines", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "auction-sweep": {"task": "bidding.tasks.auctions_sweep",
+                      "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
