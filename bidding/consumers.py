@@ -114,7 +114,8 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
                                   "message": "您不是本场竞价的竞价人，只能观看。"})
             return
-        answer = await self._place(content.get("amount"), content.get("client_id"))
+        answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
+        await self._publish(broadcasts)
         await self.send_json(answer.as_message())
 
     async def _reject(self, client_id, message: str):
@@ -171,10 +172,18 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             return self.ends_at
         return None
 
+    async def _publish(self, broadcasts):
+        """Send the committed changes collected by `broadcasts_deferred` to every process."""
+        for group, message in broadcasts:
+            try:
+                await self.channel_layer.group_send(group, message)
+            except Exception as exc:  # the bids are committed; clients resync on a gap
+                log.warning("auction %s broadcast failed: %s", self.auction_id, exc)
+
     async def _lazy_check(self):
         due = self._due_at()
         if due is not None and timezone.now() >= due:
-            await self._advance()
+            await self._publish(await self._advance())
 
     async def _timer_loop(self):
         try:
@@ -187,7 +196,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
                     await asyncio.sleep(min(delay, 5.0))
                     continue
                 await asyncio.sleep(random.uniform(0, 0.2))  # spread many watchers' checks
-                await self._advance()
+                await self._publish(await self._advance())
                 await asyncio.sleep(0.5)
         except asyncio.CancelledError:
             pass
@@ -218,19 +227,24 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _advance(self):
         from bidding.models import Auction
-        from bidding.services_auction import auction_advance, auction_is_due
+        from bidding.services_auction import auction_advance, auction_is_due, broadcasts_deferred
 
-        current = Auction.objects.filter(pk=self.auction_id).only("status", "starts_at", "ends_at").first()
-        if current is not None and auction_is_due(current, timezone.now()):
-            current = auction_advance(auction_id=self.auction_id, skip_locked=True) or current
+        with broadcasts_deferred() as broadcasts:
+            current = Auction.objects.filter(pk=self.auction_id).only("status", "starts_at", "ends_at").first()
+            if current is not None and auction_is_due(current, timezone.now()):
+                current = auction_advance(auction_id=self.auction_id, skip_locked=True) or current
         if current is not None:
             self.status, self.starts_at, self.ends_at = current.status, current.starts_at, current.ends_at
+        return broadcasts
 
     @database_sync_to_async
     def _place(self, amount, client_id):
-        from bidding.services_auction import bid_place
+        from bidding.services_auction import bid_place, broadcasts_deferred
 
-        return bid_place(auction_id=self.auction_id, user=self.scope.get("user"), amount=amount, client_id=client_id)
+        with broadcasts_deferred() as broadcasts:
+            answer = bid_place(auction_id=self.auction_id, user=self.scope.get("user"), amount=amount,
+                               client_id=client_id)
+        return answer, broadcasts
 
 
 def _client_id(content: dict):

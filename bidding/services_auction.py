@@ -23,7 +23,9 @@ known (no valid client_id, a user without a firm) are not stored.
 
 import logging
 import secrets
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal, InvalidOperation
@@ -105,6 +107,25 @@ def result_event(auction: Auction) -> dict:
     return {"type": "result", "version": auction.version, "winner": winner, "ranking": ranking}
 
 
+_deferred = threading.local()
+
+
+@contextmanager
+def broadcasts_deferred():
+    """Collect, instead of sending, the broadcasts that commits inside the block schedule.
+
+    For callers running in an event loop's worker thread (the socket consumer): the
+    thread is not held while the message goes to Redis; the caller sends the collected
+    (group, message) pairs itself with `await layer.group_send(...)`. Only committed
+    changes are ever collected, as `transaction.on_commit` is still what adds them.
+    """
+    _deferred.items = []
+    try:
+        yield _deferred.items
+    finally:
+        del _deferred.items
+
+
 def _broadcast(auction_id: int, events: list[dict]) -> None:
     """Send `events` to every socket of the auction, on every process, after commit."""
     if not events:
@@ -112,11 +133,16 @@ def _broadcast(auction_id: int, events: list[dict]) -> None:
     events = list(events)
 
     def send() -> None:
+        message = {"type": "auction.events", "events": events}
+        collected = getattr(_deferred, "items", None)
+        if collected is not None:
+            collected.append((auction_group(auction_id), message))
+            return
         layer = get_channel_layer()
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(auction_group(auction_id), {"type": "auction.events", "events": events})
+            async_to_sync(layer.group_send)(auction_group(auction_id), message)
         except Exception as exc:  # a broken layer must not fail a committed bid; clients resync
             log.warning("auction %s broadcast failed: %s", auction_id, exc)
 

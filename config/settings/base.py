@@ -153,7 +153,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            # redis-py 8: a pool holds at most 100 connections and raises (not waits) beyond
+            # it — every socket's group_add/send borrows one, so a busy auction needs more —
+            # and reads time out after 5 s by default, which kills the layer's blocking
+            # BZPOPMIN receive and with it every idle socket (django/channels_redis#422).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None,
+                           "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000"))}],
+                "capacity": 1000, "expiry": 30,
+            },
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -37,8 +37,11 @@ def database_url() -> str:
 
 
 def child_env(**extra) -> dict:
+    from django.conf import settings
+
+    # The same secret key as this process, so the sessions it makes are valid there.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": database_url(),
-           "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "test-only-secret-key"),
+           "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
            "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
     env.update(extra)
     return env
