@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WATCHERS, BIDDERS, WATCHER_PROCS = 500, 20, 2
+GAP_S = 0.5  # how long a client waits for a missing version before it asks for a snapshot
 
 
 def pct(values, q):
@@ -64,7 +65,7 @@ async def _watchers(url_of, n, stop_at, origin_of):
     async def one(i):
         nonlocal resyncs, failures
         url, origin = url_of(i), origin_of(i)
-        seen, version = set(), -1
+        seen, version, early, gap_since = set(), -1, set(), None
         seen_per_watcher.append(seen)
         await asyncio.sleep(i * 0.03)  # connect gradually, as real watchers arrive
         for attempt in range(10):
@@ -87,14 +88,22 @@ async def _watchers(url_of, n, stop_at, origin_of):
                 if m["type"] == "snapshot":
                     version = m["version"]
                     seen.update(b["seq"] for b in m["bids"])
+                    early = {v for v in early if v > version}
                 elif m["type"] == "bid":
                     arrivals.setdefault(m["seq"], []).append(now)
                     seen.add(m["seq"])
-                    if "version" in m:
-                        if m["version"] > version + 1 and version >= 0:
-                            resyncs += 1
-                            await ws.send(json.dumps({"type": "sync"}))
-                        version = max(version, m["version"])
+                # As the room page does: apply versions in order, hold early ones for
+                # GAP_S, then ask for a snapshot if the gap is still open.
+                if m.get("version") is not None and m["type"] != "snapshot" and m["version"] > version:
+                    early.add(m["version"])
+                while version + 1 in early:
+                    version += 1
+                    early.discard(version)
+                gap_since = (gap_since or now) if early else None
+                if gap_since and now - gap_since > GAP_S:
+                    resyncs += 1
+                    gap_since, early = None, set()
+                    await ws.send(json.dumps({"type": "sync"}))
 
     await asyncio.gather(*(one(i) for i in range(n)), return_exceptions=False)
     return {"arrivals": arrivals, "seen": [sorted(s) for s in seen_per_watcher], "resyncs": resyncs,

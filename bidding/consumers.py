@@ -27,7 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from bidding.services_auction import auction_group, iso
+from bidding.services_auction import AUCTION_LAYER, auction_group, iso
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ def _setting(name: str, default):
 
 
 class AuctionConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = AUCTION_LAYER
+
     async def connect(self):
         try:
             self.auction_id = int(self.scope["url_route"]["kwargs"]["auction_id"])
@@ -56,7 +58,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self.group = auction_group(self.auction_id)
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=_setting("AUCTION_SEND_QUEUE", 64))
         self.overflows = 0
-        self.sent_version = -1
+        self.snapshot_version = -1
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.sender = asyncio.ensure_future(self._send_loop())
@@ -153,13 +155,15 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
                 if item is SNAPSHOT:
                     snap = await self._snapshot()
                     result = snap.pop("_result")
-                    self.sent_version = snap["version"]
+                    self.snapshot_version = snap["version"]
                     await self.send_json(snap)
                     if result is not None:
                         await self.send_json(result)
-                elif item.get("version", 0) > self.sent_version:
+                elif item.get("version", 0) > self.snapshot_version:
+                    # Events already in the last snapshot are skipped; others go out as they
+                    # come (two processes may publish v6 just before v5: the client
+                    # reorders briefly, and asks for a snapshot if the gap stays).
                     await self.send_json(item)
-                    self.sent_version = item["version"]
         except asyncio.CancelledError:
             pass
 

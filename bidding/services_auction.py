@@ -58,6 +58,9 @@ MESSAGES = {
 }
 
 
+AUCTION_LAYER = "auctions"  # the channel layer alias of auction sockets (Redis pub/sub in production)
+
+
 def auction_group(auction_id: int) -> str:
     """The channel-layer group of one auction's sockets."""
     return f"auction.{auction_id}"
@@ -138,7 +141,7 @@ def _broadcast(auction_id: int, events: list[dict]) -> None:
         if collected is not None:
             collected.append((auction_group(auction_id), message))
             return
-        layer = get_channel_layer()
+        layer = get_channel_layer(AUCTION_LAYER)
         if layer is None:
             return
         try:

@@ -164,9 +164,19 @@ if REDIS_URL:
             },
         }
     }
+    # Live auctions fan one event out to hundreds of sockets: Redis pub/sub sends it once
+    # per process, which hands it to its own sockets (the default layer would push one
+    # copy per socket through Redis). Losses are covered by the protocol's version + sync.
+    CHANNEL_LAYERS["auctions"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+        "auctions": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: a filesystem broker needs no server and works across the processes of one

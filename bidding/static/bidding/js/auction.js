@@ -63,20 +63,14 @@
         setClock(m.server_time, 0);
         state.version = m.version; state.auction = m.auction; state.bids = m.bids; state.best = m.best;
         state.you = m.you ? m.you.alias : state.you;
+        drain();
         if (pending) send({ type: "bid", amount: pending.amount, client_id: pending.client_id });  // same answer if it was placed
         render(); break;
-      case "bid":
-        if (!fresh(m)) return;
-        state.bids.push({ seq: m.seq, alias: m.alias, amount: m.amount, at: m.at });
-        state.best = { alias: m.alias, amount: m.amount, seq: m.seq };
-        state.auction.ends_at = m.ends_at; render(); break;
-      case "status":
-        if (!fresh(m)) return;
-        state.auction.status = m.status; state.auction.starts_at = m.starts_at; state.auction.ends_at = m.ends_at;
-        render(); break;
-      case "result":
-        if (m.version > state.version) state.version = m.version;
-        showResult(m); break;
+      case "result":  // after a snapshot of a closed auction it comes with the snapshot's version
+        if (m.version <= state.version) { showResult(m); break; }
+        accept(m); break;
+      case "bid": case "status":
+        accept(m); break;
       case "ack":
         if (pending && pending.client_id === m.client_id) pending = null;
         feedback("出价成功（序号 " + m.seq + "）。", false); break;
@@ -88,10 +82,41 @@
     }
   }
 
-  function fresh(m) {
-    if (m.version <= state.version) return false;           // already in the snapshot
-    if (m.version > state.version + 1) { send({ type: "sync" }); return false; }  // a gap
-    state.version = m.version; return true;
+  // Versioned events are applied in order. One that comes early (two server processes may
+  // publish v6 just before v5) waits in `early`; if the gap is still open after GAP_MS the
+  // page asks for a full snapshot (sync), so nothing is ever missed.
+  var early = {}, gapTimer = null, GAP_MS = 500;
+  function accept(m) {
+    if (m.version <= state.version) return;  // already in the snapshot
+    early[m.version] = m;
+    drain();
+  }
+  function drain() {
+    Object.keys(early).forEach(function (v) { if (+v <= state.version) delete early[v]; });
+    while (early[state.version + 1]) {
+      var m = early[state.version + 1];
+      delete early[state.version + 1];
+      state.version = m.version;
+      apply(m);
+    }
+    if (Object.keys(early).length && !gapTimer) {
+      gapTimer = setTimeout(function () {
+        gapTimer = null;
+        if (Object.keys(early).length) { early = {}; send({ type: "sync" }); }
+      }, GAP_MS);
+    } else if (!Object.keys(early).length && gapTimer) { clearTimeout(gapTimer); gapTimer = null; }
+    render();
+  }
+  function apply(m) {
+    if (m.type === "bid") {
+      state.bids.push({ seq: m.seq, alias: m.alias, amount: m.amount, at: m.at });
+      state.best = { alias: m.alias, amount: m.amount, seq: m.seq };
+      state.auction.ends_at = m.ends_at;
+    } else if (m.type === "status") {
+      state.auction.status = m.status; state.auction.starts_at = m.starts_at; state.auction.ends_at = m.ends_at;
+    } else if (m.type === "result") {
+      showResult(m);
+    }
   }
 
   function positions() {
