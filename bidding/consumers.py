@@ -127,13 +127,14 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
 
     async def auction_events(self, event):
         """Group handler: never waits on the socket."""
-        for ev in event["events"]:
+        texts = event.get("texts") or [json.dumps(ev) for ev in event["events"]]
+        for ev, text in zip(event["events"], texts):
             if ev.get("ends_at"):
                 self.ends_at = parse_datetime(ev["ends_at"])
             if ev["type"] == "status":
                 self.status = ev["status"]
                 self.starts_at = parse_datetime(ev["starts_at"])
-            self._enqueue(ev)
+            self._enqueue((ev["version"], text))
 
     def _enqueue(self, item) -> None:
         try:
@@ -159,11 +160,11 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
                     await self.send_json(snap)
                     if result is not None:
                         await self.send_json(result)
-                elif item.get("version", 0) > self.snapshot_version:
+                elif item[0] > self.snapshot_version:
                     # Events already in the last snapshot are skipped; others go out as they
                     # come (two processes may publish v6 just before v5: the client
                     # reorders briefly, and asks for a snapshot if the gap stays).
-                    await self.send_json(item)
+                    await self.send(text_data=item[1])
         except asyncio.CancelledError:
             pass
 

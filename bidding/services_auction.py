@@ -21,6 +21,7 @@ BidRejection row) — is returned again for a repeat. Refusals that happen befor
 known (no valid client_id, a user without a firm) are not stored.
 """
 
+import json
 import logging
 import secrets
 import threading
@@ -136,7 +137,8 @@ def _broadcast(auction_id: int, events: list[dict]) -> None:
     events = list(events)
 
     def send() -> None:
-        message = {"type": "auction.events", "events": events}
+        # Each event also goes pre-encoded: a process hands the same text to every socket.
+        message = {"type": "auction.events", "events": events, "texts": [json.dumps(e) for e in events]}
         collected = getattr(_deferred, "items", None)
         if collected is not None:
             collected.append((auction_group(auction_id), message))
@@ -191,8 +193,8 @@ def auction_create(*, request: ServiceRequest, now: datetime) -> Auction:
         [Bidder(auction=auction, organisation_id=org_id, number=i) for i, org_id in enumerate(firms, 1)]
     )
     record_append(
-        chain=request_chain(request), kind="auction_scheduled", to_state=auction.status,
-        data={"auction": auction.pk, "round": auction.round, "starts_at": auction.starts_at,
+        chain=request_chain(request), kind="auction_scheduled", reason="安排网上竞价",
+        data={"auction_status": auction.status, "auction": auction.pk, "round": auction.round, "starts_at": auction.starts_at,
               "ends_at": auction.ends_at, "ceiling": money(ceiling), "floor": money(floor),
               "min_step": money(min_step), "bidders": len(firms)},
     )
@@ -217,8 +219,9 @@ def _advance(auction: Auction, now: datetime) -> list[dict]:
         auction.start()
         auction.save()
         req = _lock_request(auction)
-        record_append(chain=request_chain(req), kind="auction_started", from_state=Auction.Status.SCHEDULED,
-                      to_state=auction.status, data={"auction": auction.pk, "version": auction.version})
+        record_append(chain=request_chain(req), kind="auction_started", reason="网上竞价开始",
+                      data={"auction": auction.pk, "auction_status": [Auction.Status.SCHEDULED, auction.status],
+                            "version": auction.version})
         events.append(status_event(auction))
     if auction.status == Auction.Status.LIVE and now >= auction.ends_at:
         events.extend(_close(auction, now))
@@ -253,8 +256,9 @@ def _close(auction: Auction, now: datetime) -> list[dict]:
     if len(ranking) < minimum:
         auction.void(at=now, ranking=ranking)
         auction.save()
-        record_append(chain=request_chain(req), kind="auction_void", from_state=before, to_state=auction.status,
-                      data={"auction": auction.pk, "bidders": len(ranking), "minimum": minimum})
+        record_append(chain=request_chain(req), kind="auction_void", reason="有效出价人数不足，竞价无效",
+                      data={"auction": auction.pk, "auction_status": [before, auction.status],
+                            "bidders": len(ranking), "minimum": minimum})
         if req.status == ServiceRequest.Status.SELECTING:
             reason = f"竞价有效出价{len(ranking)}家，少于规定的{minimum}家，本次采购失败（流标）。"
             _transition(req, name="fail", actor=None, args={"at": now, "reason": reason}, reason=reason,
@@ -265,8 +269,9 @@ def _close(auction: Auction, now: datetime) -> list[dict]:
         auction.close(at=now, ranking=ranking)
         auction.save()
         winner = Organisation.objects.get(pk=ranking[0]["organisation"])
-        record_append(chain=request_chain(req), kind="auction_closed", from_state=before, to_state=auction.status,
-                      data={"auction": auction.pk, "ranking": [(r["code"], r["amount"]) for r in ranking]})
+        record_append(chain=request_chain(req), kind="auction_closed", reason="网上竞价结束",
+                      data={"auction": auction.pk, "auction_status": [before, auction.status],
+                            "ranking": [(r["code"], r["amount"]) for r in ranking]})
         if req.status == ServiceRequest.Status.SELECTING:
             _transition(req, name="select", actor=None, args={"at": now, "firm": winner},
                         data={"method": "auction", "auction": auction.pk, "winner": winner.uscc,
@@ -424,7 +429,7 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
         auction.save(update_fields=["bid_count", "best_amount", "best_bid", "version", "ends_at"])
         req = _lock_request(auction)
         record_append(
-            chain=request_chain(req), kind="bid",
+            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money(value)}元",
             data={"auction": auction.pk, "seq": seq, "alias": bidder.alias, "amount": money(value),
                   "firm": bidder.organisation.uscc, "user": user.pk, "client_id": str(cid),
                   "extended_to": auction.ends_at if extended else None},

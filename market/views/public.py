@@ -41,6 +41,8 @@ AUDIT_KIND_LABELS = {
     "created": "创建",
     "transition": "状态变更",
     "signup": "报名",
+    "auction_scheduled": "安排竞价", "auction_started": "竞价开始", "bid": "竞价出价",
+    "auction_closed": "竞价结束", "auction_void": "竞价无效",
 }
 
 

@@ -209,12 +209,12 @@ class SlowConsumer(AuctionConsumer):
 
     gate = None
 
-    async def send_json(self, content, close=False):
-        if content.get("type") in ("bid", "status", "result") or (content.get("type") == "snapshot" and
-                                                                  getattr(self, "_first_done", False)):
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        kind = json.loads(text_data).get("type") if text_data else None
+        if kind in ("bid", "status", "result") or (kind == "snapshot" and getattr(self, "_first_done", False)):
             await SlowConsumer.gate.wait()
         self._first_done = True
-        await super().send_json(content, close)
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
 
 @override_settings(AUCTION_SEND_QUEUE=2, AUCTION_MAX_OVERFLOWS=1)
