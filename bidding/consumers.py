@@ -22,6 +22,7 @@ import logging
 import random
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
@@ -34,12 +35,67 @@ log = logging.getLogger(__name__)
 SNAPSHOT = object()
 
 
+class _Hub:
+    """One subscription per process (event loop) and auction: it receives each broadcast
+    once from the channel layer and hands it to every local socket of the auction, instead
+    of the layer delivering (and decoding) one copy per socket."""
+
+    hubs: dict[tuple[int, int], "_Hub"] = {}
+
+    def __init__(self, auction_id: int):
+        self.auction_id = auction_id
+        self.members: set["AuctionConsumer"] = set()
+        self.layer = get_channel_layer(AUCTION_LAYER)
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self.ready = asyncio.Lock()
+
+    @classmethod
+    def of(cls, auction_id: int) -> "_Hub":
+        key = (id(asyncio.get_running_loop()), auction_id)
+        hub = cls.hubs.get(key)
+        if hub is None:
+            hub = cls.hubs[key] = cls(auction_id)
+        return hub
+
+    async def join(self, consumer) -> None:
+        self.members.add(consumer)
+        async with self.ready:
+            if self.task is None:
+                self.channel = await self.layer.new_channel()
+                await self.layer.group_add(auction_group(self.auction_id), self.channel)
+                self.task = asyncio.ensure_future(self._pump())
+
+    async def leave(self, consumer) -> None:
+        self.members.discard(consumer)
+        async with self.ready:
+            if not self.members and self.task is not None:
+                self.task.cancel()
+                self.task = None
+                await self.layer.group_discard(auction_group(self.auction_id), self.channel)
+                self.hubs.pop((id(asyncio.get_running_loop()), self.auction_id), None)
+
+    async def _pump(self) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the layer reconnects; clients resync on the version gap
+                log.exception("auction %s: channel layer receive failed", self.auction_id)
+                await asyncio.sleep(0.5)
+                continue
+            for consumer in list(self.members):
+                consumer.on_events(event)
+
+
 def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
 class AuctionConsumer(AsyncJsonWebsocketConsumer):
-    channel_layer_alias = AUCTION_LAYER
+    # No channel of its own: the process's `_Hub` for the auction feeds it.
+    channel_layer_alias = "auction-sockets-have-no-channel"
 
     async def connect(self):
         try:
@@ -59,15 +115,16 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=_setting("AUCTION_SEND_QUEUE", 64))
         self.overflows = 0
         self.snapshot_version = -1
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.hub = _Hub.of(self.auction_id)
+        await self.hub.join(self)
         await self.accept()
         self.sender = asyncio.ensure_future(self._send_loop())
         self.timer = asyncio.ensure_future(self._timer_loop())
         self.queue.put_nowait(SNAPSHOT)
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if hasattr(self, "hub"):
+            await self.hub.leave(self)
         for name in ("sender", "timer"):
             task = getattr(self, name, None)
             if task is not None:
@@ -125,8 +182,8 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
 
     # --- outgoing: the bounded queue ---------------------------------------------------
 
-    async def auction_events(self, event):
-        """Group handler: never waits on the socket."""
+    def on_events(self, event):
+        """From the hub: never waits on the socket."""
         texts = event.get("texts") or [json.dumps(ev) for ev in event["events"]]
         for ev, text in zip(event["events"], texts):
             if ev.get("ends_at"):
@@ -181,7 +238,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         """Send the committed changes collected by `broadcasts_deferred` to every process."""
         for group, message in broadcasts:
             try:
-                await self.channel_layer.group_send(group, message)
+                await self.hub.layer.group_send(group, message)
             except Exception as exc:  # the bids are committed; clients resync on a gap
                 log.warning("auction %s broadcast failed: %s", self.auction_id, exc)
 
