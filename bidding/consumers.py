@@ -5,13 +5,18 @@ A thin adapter: bids go to `bidding.services_auction.bid_place` (which commits b
 `bidding.selectors_auction.auction_snapshot`.
 
 Robustness:
-- a frame that is not JSON, not an object, binary, above MAX_FRAME characters, or of an
+- a frame that is not JSON, not an object, binary, above AUCTION_MAX_FRAME (4096) characters, or of an
   unknown type is answered with `rejected` (code `invalid`); nothing a client sends can
   raise out of the consumer;
+- each process subscribes once per auction to the channel layer (`_Hub`, on the "auctions"
+  layer: Redis pub/sub in production) and hands each broadcast, encoded once, to its local
+  sockets;
 - every outgoing broadcast goes through a bounded per-connection queue drained by its own
-  task, so the group handler never waits on a socket; a connection whose queue overflows
-  has its backlog dropped and is sent a fresh snapshot instead, and after MAX_OVERFLOWS
-  overflows it is disconnected (close code 4408); the client reconnects and resyncs;
+  task, so the hub never waits on a socket; a connection whose queue overflows
+  (AUCTION_SEND_QUEUE, 64) has its backlog dropped and is sent a fresh snapshot instead,
+  and after AUCTION_MAX_OVERFLOWS (3) overflows it is disconnected (close code 4408); the
+  client reconnects and resyncs. (Daphne's ASGI `send` itself never waits for the network:
+  Twisted buffers; the bounded queue is what keeps a stalled connection from piling up);
 - the lazy check runs on every message, and a per-connection timer advances the auction at
   its start and end times, so it closes on time while anyone is watching.
 """
@@ -22,8 +27,8 @@ import logging
 import random
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -44,6 +49,7 @@ class _Hub:
 
     def __init__(self, auction_id: int):
         self.auction_id = auction_id
+        self.loop = asyncio.get_running_loop()
         self.members: set["AuctionConsumer"] = set()
         self.layer = get_channel_layer(AUCTION_LAYER)
         self.channel: str | None = None
@@ -52,9 +58,10 @@ class _Hub:
 
     @classmethod
     def of(cls, auction_id: int) -> "_Hub":
-        key = (id(asyncio.get_running_loop()), auction_id)
+        loop = asyncio.get_running_loop()
+        key = (id(loop), auction_id)
         hub = cls.hubs.get(key)
-        if hub is None:
+        if hub is None or hub.loop is not loop:  # not a stale one of a dead loop (forked process)
             hub = cls.hubs[key] = cls(auction_id)
         return hub
 

@@ -223,3 +223,16 @@ def test_winner_declines_and_the_next_best_bid_substitutes():
     case.refresh()
     assert case.request.status == ServiceRequest.Status.AWAITING_CONFIRMATION
     assert case.request.selected_firm_id == f[1].organisation_id  # the next-best bid
+
+
+def test_the_database_refuses_a_second_bid_of_the_same_amount():
+    """The step rule makes equal amounts impossible; the unique constraint is the backstop."""
+    from django.db import IntegrityError, transaction
+
+    case = auction_case(3)
+    assert bid(case, case.firms[0], "90000.00").accepted
+    first = Bid.objects.get(auction=case.auction)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Bid.objects.create(auction=case.auction, seq=2, bidder=Bidder.objects.get(auction=case.auction,
+                           organisation=case.firms[1].organisation), organisation=case.firms[1].organisation,
+                           user=case.firms[1], amount=first.amount, client_id=uuid.uuid4(), at=timezone.now())

@@ -178,6 +178,10 @@ async def test_no_message_reveals_another_bidders_identity_before_close():
     result, _ = await receive_until(a, "result", timeout=8)
     assert result["winner"] is None  # two bidders, three required: void
     assert {r["name"] for r in result["ranking"]} == {names[1][0], names[2][0]}
+    # A late bid after close: refused, and the consumer carries on.
+    await send_bid(b, "90000.00")
+    late, _ = await receive_until(b, "rejected")
+    assert late["code"] == "not_live" and "已结束" in late["message"]
     for comm in (a, b, c):
         await comm.disconnect()
 
