@@ -25,14 +25,26 @@ def _lock(request_id: int) -> ServiceRequest:
     return req
 
 
-def next_in_line(req: ServiceRequest, *, the_draw: Draw | None, after: Organisation,
-                 now: datetime) -> tuple[Organisation | None, list[dict]]:
-    """The next firm of the draw's ranking after `after` that is still eligible now
-    (`firm_eligibility`), and the firms skipped on the way with the reason. No draw (a
-    direct pick) means nobody is next in line. Never a second draw."""
-    if the_draw is None:
-        return None, []
-    codes = [entry["code"] for entry in the_draw.record["ranking"]]
+def selection_ranking(req: ServiceRequest) -> tuple[list[str], int, str]:
+    """The selection's ranking (firm codes, best first), its round and what it is: the
+    draw's record, else the closed auction's ranking (each bidder's best bid, lowest first).
+    A direct pick has no ranking: ([], 0, "")."""
+    from bidding.models import Auction
+
+    the_draw = Draw.objects.filter(request=req).first()
+    if the_draw is not None:
+        return [entry["code"] for entry in the_draw.record["ranking"]], the_draw.round, "随机排序"
+    auction = Auction.objects.filter(request=req, status=Auction.Status.CLOSED).order_by("-round").first()
+    if auction is not None:
+        return [row["code"] for row in auction.ranking], auction.round, "竞价排名"
+    return [], 0, ""
+
+
+def next_in_line(req: ServiceRequest, *, after: Organisation, now: datetime) -> tuple[Organisation | None, list[dict]]:
+    """The next firm of the selection's ranking after `after` that is still eligible now
+    (`firm_eligibility`), and the firms skipped on the way with the reason. No ranking (a
+    direct pick) means nobody is next in line. Never a second draw or auction."""
+    codes, _, _ = selection_ranking(req)
     position = codes.index(after.uscc) if after.uscc in codes else len(codes)
     orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=codes[position + 1:])}
     skipped: list[dict] = []
@@ -71,7 +83,7 @@ def request_confirm(*, request_id: int, user) -> ServiceRequest:
 def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
     """The selected firm declines (放弃中选). It is sanctioned through
     `credit.services.credit_raise_declined` (the sanction table's "declined" row: warning and
-    suspension for 6 months by default, once per request and round), and the next firm of the draw's ranking that is still
+    suspension for 6 months by default, once per request and round), and the next firm of the draw's or auction's ranking that is still
     eligible takes its place, to be confirmed by the owner; there is never a second draw.
     With nobody left the request fails (流标).
     """
@@ -83,27 +95,25 @@ def request_decline(*, request_id: int, user, reason: str) -> ServiceRequest:
         raise NotAllowed("只有被选中的中介机构可以放弃中选。")
     if req.status not in (ServiceRequest.Status.AWAITING_CONFIRMATION, ServiceRequest.Status.PUBLICITY):
         raise InvalidState("当前阶段不能放弃中选。")
-    the_draw = Draw.objects.filter(request=req).first()
+    codes, round_no, by = selection_ranking(req)
     now = timezone.now()
     declined = req.selected_firm
-    event, _ = credit_raise_declined(request=req, organisation_id=declined.pk,
-                                     round=the_draw.round if the_draw else 0, reason=reason, at=now)
+    event, _ = credit_raise_declined(request=req, organisation_id=declined.pk, round=round_no, reason=reason, at=now)
 
-    substitute, skipped = next_in_line(req, the_draw=the_draw, after=declined, now=now)
+    substitute, skipped = next_in_line(req, after=declined, now=now)
     data = {"declined": declined.uscc, "sanction_event": event.pk, "skipped": skipped}
     if substitute is None:
         message = f"中选机构放弃中选，排序中已无符合条件的递补机构，本次采购失败（流标）。放弃理由：{reason}"
         _transition(req, name="fail", actor=user, args={"at": now, "reason": message}, reason=reason, data=data)
     else:
-        codes = [entry["code"] for entry in the_draw.record["ranking"]]
         data.update(substitute=substitute.uscc, position=codes.index(substitute.uscc) + 1)
         confirm_due = workday_due(now, rule_int("confirm_workdays"))
         _transition(req, name="substitute", actor=user, args={"at": now, "firm": substitute, "confirm_due": confirm_due},
                     reason=reason, data=data)
         notification_push(
             organisation=substitute, kind="draw_selected", title=f"您单位递补中选：{req.title}",
-            body=f"项目编号 {req.code}，原中选机构放弃，您单位按随机排序递补，请等待项目业主确认。",
-            url=f"/requests/{req.code}/draw/", dedupe_key=f"substitute:{req.pk}:{substitute.pk}",
+            body=f"项目编号 {req.code}，原中选机构放弃，您单位按{by}递补，请等待项目业主确认。",
+            url=f"/requests/{req.code}/{'draw' if by == '随机排序' else 'auction'}/", dedupe_key=f"substitute:{req.pk}:{substitute.pk}",
         )
     notification_push(
         organisation=req.owner, kind="selection_declined", title=f"中选机构放弃中选：{req.title}",

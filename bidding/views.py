@@ -37,3 +37,31 @@ def draw_result(request, code: str):
             current_code=req.selected_firm.uscc if req.selected_firm_id else "",
         )
     return render(request, "bidding/draw_result.html", context)
+
+
+def auction_room(request, code: str):
+    """The live auction room (网上竞价室): bidders bid, the owner, the bureau and the public
+    watch read-only. Everything live comes over `/ws/auctions/<id>/`; before close the page
+    shows no bidder's name (the ranking with names is rendered only once it is closed)."""
+    from bidding.models import Auction
+    from bidding.selectors_auction import auction_current, auction_viewer
+    from market.selectors import rule_int
+
+    req = (
+        ServiceRequest.objects.select_related("owner", "region", "service_item")
+        .filter(code=code, method=ServiceRequest.Method.AUCTION, status__in=PUBLIC_STATUSES)
+        .first()
+    )
+    if req is None:
+        raise Http404("没有这个竞价项目。")
+    request_refresh(req)  # the lazy check: a due auction starts or closes before it is shown
+    auction = auction_current(request=req)
+    viewer = auction_viewer(auction=auction, user=request.user) if auction else None
+    closed = auction is not None and auction.status in (Auction.Status.CLOSED, Auction.Status.VOID)
+    context = {
+        "req": req, "auction": auction, "viewer": viewer,
+        "ranking": auction.ranking if closed else [],
+        "ws_path": f"/ws/auctions/{auction.pk}/" if auction else "",
+        "max_per_second": rule_int("auction_max_bids_per_second"),
+    }
+    return render(request, "bidding/auction_room.html", context)

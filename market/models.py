@@ -365,10 +365,13 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
 
     @property
     def effective_min_step(self) -> Decimal:
-        """The auction's minimum decrement: set per request, else 0.5 % of the ceiling."""
+        """The auction's minimum decrement: set per request, else the rule
+        `auction_default_step_percent` of the ceiling (never below 0.01 yuan)."""
         if self.min_step:
             return self.min_step
-        return (self.ceiling * Decimal("0.005")).quantize(Decimal("0.01"))
+        from market.selectors import auction_default_step
+
+        return auction_default_step(ceiling=self.ceiling)
 
     # --- transitions: guard and set fields only; services do the rest -----------------
 

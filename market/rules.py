@@ -64,6 +64,8 @@ RULES: dict[str, RuleDefault] = {
                     f"{MEASURES}：信用评分由业主评价、行业主管部门评价和平台信用记录按5:3:2加权。", Decimal(0)),
         RuleDefault("score_weight_credit", "信用分权重：平台信用记录", Decimal(2), "份",
                     f"{MEASURES}：信用评分由业主评价、行业主管部门评价和平台信用记录按5:3:2加权。", Decimal(0)),
+        RuleDefault("auction_max_bids_per_second", "每家竞价人每秒最多出价次数", Decimal(2), "次/秒",
+                    "平台运行规则：为保证竞价公平与系统稳定，每家竞价人每秒最多出价2次。", Decimal(1)),
         RuleDefault("upload_max_mb", "上传文件大小上限", Decimal(20), "MB",
                     "平台运行规则：单个上传文件不超过20MB。", Decimal(1)),
     ]

@@ -31,6 +31,13 @@ def rule_int(key: str) -> int:
     return int(rule_value(key))
 
 
+def auction_default_step(*, ceiling: Decimal) -> Decimal:
+    """The default minimum decrement of an auction: the rule `auction_default_step_percent`
+    of the ceiling, rounded to the fen, at least 0.01 yuan."""
+    step = (ceiling * rule_value("auction_default_step_percent") / 100).quantize(Decimal("0.01"))
+    return max(step, Decimal("0.01"))
+
+
 # ---------------------------------------------------------------------------------------
 # Working days (Chinese calendar: public holidays and 调休 make-up working days)
 
@@ -270,8 +277,19 @@ def direct_pick_allowed(*, region_id: str, funding: str) -> bool:
 
 
 def request_price(request: ServiceRequest) -> Decimal:
-    """The price a contract may not exceed: the winning price where one exists (an
-    auction's best bid, once auctions exist); for a draw or a direct pick, the ceiling."""
+    """The price a contract may not exceed: for an auction, the selected firm's own best bid
+    in the closed auction's ranking (a substitute contracts at its own price); for a draw or
+    a direct pick, the ceiling. One query for an auction, none otherwise."""
+    if request.method == ServiceRequest.Method.AUCTION and request.selected_firm_id:
+        from bidding.models import Auction
+
+        auction = (
+            Auction.objects.filter(request=request, status=Auction.Status.CLOSED).order_by("-round").only("ranking").first()
+        )
+        code = request.selected_firm.uscc
+        for row in auction.ranking if auction else []:
+            if row.get("code") == code and row.get("amount") is not None:
+                return Decimal(str(row["amount"]))
     return request.ceiling
 
 

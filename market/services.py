@@ -520,6 +520,10 @@ def request_close_signup(*, request_id: int, now: datetime | None = None) -> Ser
         data = {"registrants": registrants.count(), "valid_registrants": valid, "minimum": minimum}
         if valid >= minimum:
             _transition(req, name="close_signup", actor=None, args={"at": now}, data=data)
+            if req.method == ServiceRequest.Method.AUCTION:
+                from bidding.services_auction import auction_create
+
+                auction_create(request=req, now=now)
         else:
             reason = f"有效报名{valid}家，少于规定的{minimum}家，本次采购失败（流标）。"
             _transition(req, name="fail", actor=None, args={"at": now, "reason": reason}, reason=reason, data=data)
@@ -542,7 +546,9 @@ def requests_sweep_due(*, now: datetime | None = None) -> int:
 
     for pk in due:
         request_close_signup(request_id=pk, now=now)
-    looked_at = len(due) + draws_sweep_due(now=now) + publicity_sweep_due(now=now)
+    from bidding.services_auction import auctions_sweep_due
+
+    looked_at = len(due) + draws_sweep_due(now=now) + auctions_sweep_due(now=now) + publicity_sweep_due(now=now)
     requests_overdue_sweep(now=now)
     return looked_at
 
@@ -568,6 +574,11 @@ def request_refresh(request: ServiceRequest) -> ServiceRequest:
     ):
         draw_run(request_id=request.pk)
         request.refresh_from_db()
+    if request.status == ServiceRequest.Status.SELECTING and request.method == ServiceRequest.Method.AUCTION:
+        from bidding.services_auction import auction_refresh
+
+        if auction_refresh(request=request, now=now):
+            request.refresh_from_db()
     if (
         request.status == ServiceRequest.Status.PUBLICITY
         and request.publicity_ends_at is not None

@@ -313,7 +313,6 @@ def objection_answer(*, objection_id: int, user, uphold: bool, answer: str, fals
     objection.answer, objection.answered_by, objection.answered_at = answer, user, now
     data = {"objection": objection.pk, "upheld": uphold}
     if uphold:
-        from bidding.models import Draw
         from bidding.services_selection import next_in_line
 
         objection.status = Objection.Status.UPHELD
@@ -325,8 +324,7 @@ def objection_answer(*, objection_id: int, user, uphold: bool, answer: str, fals
             event, _ = credit_raise_false_materials(request=req, organisation_id=disqualified.pk,
                                                     objection_id=objection.pk, officer=user, at=now)
             data.update(false_materials=True, credit_event=event.pk)
-        substitute, skipped = next_in_line(req, the_draw=Draw.objects.filter(request=req).first(),
-                                           after=disqualified, now=now)
+        substitute, skipped = next_in_line(req, after=disqualified, now=now)
         data.update(disqualified=disqualified.uscc, skipped=skipped)
         if substitute is None:
             message = f"质疑成立，中选机构被取消资格，且无符合条件的递补机构，本次采购失败（流标）。答复：{answer}"

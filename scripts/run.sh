@@ -26,5 +26,6 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 "$PY" manage.py demo_logins --url "http://$HOST:$PORT"
+"$PY" manage.py demo_auction --url "http://$HOST:$PORT" || echo "(no demo auction scheduled)"
 echo "Logs: var/daphne.log, var/celery.log; mail is written to var/mail/. Ctrl-C stops."
 wait -n "${pids[@]}"

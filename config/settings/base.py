@@ -153,12 +153,30 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            # redis-py 8: a pool holds at most 100 connections and raises (not waits) beyond
+            # it — every socket's group_add/send borrows one, so a busy auction needs more —
+            # and reads time out after 5 s by default, which kills the layer's blocking
+            # BZPOPMIN receive and with it every idle socket (django/channels_redis#422).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None,
+                           "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000"))}],
+                "capacity": 1000, "expiry": 30,
+            },
         }
+    }
+    # Live auctions fan one event out to hundreds of sockets: Redis pub/sub sends it once
+    # per process, which hands it to its own sockets (the default layer would push one
+    # copy per socket through Redis). Losses are covered by the protocol's version + sync.
+    CHANNEL_LAYERS["auctions"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+        "auctions": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: a filesystem broker needs no server and works across the processes of one
@@ -185,6 +203,8 @@ CELERY_TIMEZONE = TIME_ZONE
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "market.tasks.sweep_deadlines", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "auction-sweep": {"task": "bidding.tasks.auctions_sweep",
+                      "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -47,6 +47,8 @@ AUDIT_KIND_LABELS = {
     "termination_asked": "申请终止合同",
     "termination_refused": "不予终止合同",
     "overdue": "逾期预警",
+    "auction_scheduled": "安排竞价", "auction_started": "竞价开始", "bid": "竞价出价",
+    "auction_closed": "竞价结束", "auction_void": "竞价无效",
 }
 
 

@@ -66,9 +66,28 @@ def test_eligibility_costs_the_same_queries_for_1_and_200_events(django_assert_n
         assert counts[0] == 1
 
 
-def test_an_event_issued_in_fengxin_refuses_zhangshu_signup_and_yuanzhou_draw_pool_at_once():
+def test_an_event_issued_in_fengxin_refuses_zhangshu_signup_gaoan_bid_and_yuanzhou_draw_pool_at_once():
+    import uuid
+    from decimal import Decimal
+
+    from bidding.models import Auction
+    from bidding.services_auction import auction_advance, bid_place
+
     item = service_item()
     firm = firm_user(item=item)
+    # A live auction in 高安市 the firm signed up for and already bid in.
+    gaoan = published_request(owner=owner_user(region_code="360983"), item=item, method="auction",
+                              ceiling=Decimal("100000.00"))
+    signup_create(request_id=gaoan.pk, user=firm)
+    for _ in range(2):
+        signup_create(request_id=gaoan.pk, user=firm_user(item=item))
+    now = timezone.now()
+    ServiceRequest.objects.filter(pk=gaoan.pk).update(signup_deadline=now - timedelta(seconds=2),
+                                                      selection_at=now - timedelta(seconds=1))
+    requests_sweep_due()
+    auction = Auction.objects.get(request=gaoan)
+    auction_advance(auction_id=auction.pk)
+    assert bid_place(auction_id=auction.pk, user=firm, amount="99000.00", client_id=uuid.uuid4()).accepted
     # A draw in 袁州区 the firm signed up for, sign-up closed, selection due.
     yuanzhou = published_request(owner=owner_user(region_code="360902"), item=item)
     signup_create(request_id=yuanzhou.pk, user=firm)
@@ -91,6 +110,9 @@ def test_an_event_issued_in_fengxin_refuses_zhangshu_signup_and_yuanzhou_draw_po
         signup_create(request_id=zhangshu.pk, user=firm)
     assert refused.value.code == "restricted"
     assert "奉新县" in refused.value.message and event.kind in refused.value.message
+
+    answer = bid_place(auction_id=auction.pk, user=firm, amount="98000.00", client_id=uuid.uuid4())
+    assert not answer.accepted and answer.code == "restricted" and "奉新县" in answer.message
 
     ServiceRequest.objects.filter(pk=yuanzhou.pk).update(selection_at=timezone.now() - timedelta(seconds=1))
     result = draw_run(request_id=yuanzhou.pk)

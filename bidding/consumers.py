@@ -1,0 +1,321 @@
+"""The live auction socket `/ws/auctions/<auction id>/` (protocol fixed in PRODUCT.md).
+
+A thin adapter: bids go to `bidding.services_auction.bid_place` (which commits before the
+`ack` is sent and broadcasts after commit), snapshots come from
+`bidding.selectors_auction.auction_snapshot`.
+
+Robustness:
+- a frame that is not JSON, not an object, binary, above AUCTION_MAX_FRAME (4096) characters, or of an
+  unknown type is answered with `rejected` (code `invalid`); nothing a client sends can
+  raise out of the consumer;
+- each process subscribes once per auction to the channel layer (`_Hub`, on the "auctions"
+  layer: Redis pub/sub in production) and hands each broadcast, encoded once, to its local
+  sockets;
+- every outgoing broadcast goes through a bounded per-connection queue drained by its own
+  task, so the hub never waits on a socket; a connection whose queue overflows
+  (AUCTION_SEND_QUEUE, 64) has its backlog dropped and is sent a fresh snapshot instead,
+  and after AUCTION_MAX_OVERFLOWS (3) overflows it is disconnected (close code 4408); the
+  client reconnects and resyncs. (Daphne's ASGI `send` itself never waits for the network:
+  Twisted buffers; the bounded queue is what keeps a stalled connection from piling up);
+- the lazy check runs on every message, and a per-connection timer advances the auction at
+  its start and end times, so it closes on time while anyone is watching.
+"""
+
+import asyncio
+import json
+import logging
+import random
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from bidding.services_auction import AUCTION_LAYER, auction_group, iso
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT = object()
+
+
+class _Hub:
+    """One subscription per process (event loop) and auction: it receives each broadcast
+    once from the channel layer and hands it to every local socket of the auction, instead
+    of the layer delivering (and decoding) one copy per socket."""
+
+    hubs: dict[tuple[int, int], "_Hub"] = {}
+
+    def __init__(self, auction_id: int):
+        self.auction_id = auction_id
+        self.loop = asyncio.get_running_loop()
+        self.members: set["AuctionConsumer"] = set()
+        self.layer = get_channel_layer(AUCTION_LAYER)
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self.ready = asyncio.Lock()
+
+    @classmethod
+    def of(cls, auction_id: int) -> "_Hub":
+        loop = asyncio.get_running_loop()
+        key = (id(loop), auction_id)
+        hub = cls.hubs.get(key)
+        if hub is None or hub.loop is not loop:  # not a stale one of a dead loop (forked process)
+            hub = cls.hubs[key] = cls(auction_id)
+        return hub
+
+    async def join(self, consumer) -> None:
+        self.members.add(consumer)
+        async with self.ready:
+            if self.task is None:
+                self.channel = await self.layer.new_channel()
+                await self.layer.group_add(auction_group(self.auction_id), self.channel)
+                self.task = asyncio.ensure_future(self._pump())
+
+    async def leave(self, consumer) -> None:
+        self.members.discard(consumer)
+        async with self.ready:
+            if not self.members and self.task is not None:
+                self.task.cancel()
+                self.task = None
+                await self.layer.group_discard(auction_group(self.auction_id), self.channel)
+                self.hubs.pop((id(asyncio.get_running_loop()), self.auction_id), None)
+
+    async def _pump(self) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the layer reconnects; clients resync on the version gap
+                log.exception("auction %s: channel layer receive failed", self.auction_id)
+                await asyncio.sleep(0.5)
+                continue
+            for consumer in list(self.members):
+                consumer.on_events(event)
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+class AuctionConsumer(AsyncJsonWebsocketConsumer):
+    # No channel of its own: the process's `_Hub` for the auction feeds it.
+    channel_layer_alias = "auction-sockets-have-no-channel"
+
+    async def connect(self):
+        try:
+            self.auction_id = int(self.scope["url_route"]["kwargs"]["auction_id"])
+        except (KeyError, TypeError, ValueError):
+            await self.close(code=4404)
+            return
+        state = await self._load(self.scope.get("user"))
+        if state is None:
+            await self.close(code=4404)
+            return
+        self.viewer, self.status, self.starts_at, self.ends_at = state
+        if not self.viewer.may_watch:
+            await self.close(code=4403)
+            return
+        self.group = auction_group(self.auction_id)
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=_setting("AUCTION_SEND_QUEUE", 64))
+        self.overflows = 0
+        self.snapshot_version = -1
+        self.hub = _Hub.of(self.auction_id)
+        await self.hub.join(self)
+        await self.accept()
+        self.sender = asyncio.ensure_future(self._send_loop())
+        self.timer = asyncio.ensure_future(self._timer_loop())
+        self.queue.put_nowait(SNAPSHOT)
+
+    async def disconnect(self, code):
+        if hasattr(self, "hub"):
+            await self.hub.leave(self)
+        for name in ("sender", "timer"):
+            task = getattr(self, name, None)
+            if task is not None:
+                task.cancel()
+
+    # --- incoming ---------------------------------------------------------------------
+
+    async def websocket_receive(self, message):
+        text = message.get("text")
+        if text is None:
+            await self._reject(None, "只接受 JSON 文本消息。")
+            return
+        if len(text) > _setting("AUCTION_MAX_FRAME", 4096):
+            await self._reject(None, "消息过大，已拒绝。")
+            return
+        try:
+            content = json.loads(text)
+        except ValueError:
+            await self._reject(None, "消息不是有效的 JSON。")
+            return
+        if not isinstance(content, dict):
+            await self._reject(None, "消息须为 JSON 对象。")
+            return
+        try:
+            await self.receive_json(content)
+        except Exception:  # a bug must cost one answer, never the connection
+            log.exception("auction %s: message failed", self.auction_id)
+            await self._reject(_client_id(content), "服务器未能处理该消息，请重试。")
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        if kind == "bid":
+            await self._bid(content)
+            return
+        await self._lazy_check()
+        if kind == "ping":
+            await self.send_json({"type": "pong", "server_time": iso(timezone.now())})
+        elif kind == "sync":
+            self._enqueue(SNAPSHOT)
+        else:
+            await self._reject(_client_id(content), "未知的消息类型。")
+
+    async def _bid(self, content):
+        client_id = _client_id(content)
+        if self.viewer.role != "bidder":
+            await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
+                                  "message": "您不是本场竞价的竞价人，只能观看。"})
+            return
+        answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
+        await self._publish(broadcasts)
+        await self.send_json(answer.as_message())
+
+    async def _reject(self, client_id, message: str):
+        await self.send_json({"type": "rejected", "client_id": client_id, "code": "invalid", "message": message})
+
+    # --- outgoing: the bounded queue ---------------------------------------------------
+
+    def on_events(self, event):
+        """From the hub: never waits on the socket."""
+        texts = event.get("texts") or [json.dumps(ev) for ev in event["events"]]
+        for ev, text in zip(event["events"], texts):
+            if ev.get("ends_at"):
+                self.ends_at = parse_datetime(ev["ends_at"])
+            if ev["type"] == "status":
+                self.status = ev["status"]
+                self.starts_at = parse_datetime(ev["starts_at"])
+            self._enqueue((ev["version"], text))
+
+    def _enqueue(self, item) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflows += 1
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            if self.overflows > _setting("AUCTION_MAX_OVERFLOWS", 3):
+                log.info("auction %s: closing a connection that fell behind", self.auction_id)
+                asyncio.ensure_future(self.close(code=4408))
+                return
+            self.queue.put_nowait(SNAPSHOT)
+
+    async def _send_loop(self):
+        try:
+            while True:
+                item = await self.queue.get()
+                if item is SNAPSHOT:
+                    snap = await self._snapshot()
+                    result = snap.pop("_result")
+                    self.snapshot_version = snap["version"]
+                    await self.send_json(snap)
+                    if result is not None:
+                        await self.send_json(result)
+                elif item[0] > self.snapshot_version:
+                    # Events already in the last snapshot are skipped; others go out as they
+                    # come (two processes may publish v6 just before v5: the client
+                    # reorders briefly, and asks for a snapshot if the gap stays).
+                    await self.send(text_data=item[1])
+        except asyncio.CancelledError:
+            pass
+
+    # --- time -------------------------------------------------------------------------
+
+    def _due_at(self):
+        if self.status == "scheduled":
+            return self.starts_at
+        if self.status == "live":
+            return self.ends_at
+        return None
+
+    async def _publish(self, broadcasts):
+        """Send the committed changes collected by `broadcasts_deferred` to every process."""
+        for group, message in broadcasts:
+            try:
+                await self.hub.layer.group_send(group, message)
+            except Exception as exc:  # the bids are committed; clients resync on a gap
+                log.warning("auction %s broadcast failed: %s", self.auction_id, exc)
+
+    async def _lazy_check(self):
+        due = self._due_at()
+        if due is not None and timezone.now() >= due:
+            await self._publish(await self._advance())
+
+    async def _timer_loop(self):
+        try:
+            while True:
+                due = self._due_at()
+                if due is None:
+                    return
+                delay = (due - timezone.now()).total_seconds()
+                if delay > 0:
+                    await asyncio.sleep(min(delay, 5.0))
+                    continue
+                await asyncio.sleep(random.uniform(0, 0.2))  # spread many watchers' checks
+                await self._publish(await self._advance())
+                await asyncio.sleep(0.5)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("auction %s: timer failed", self.auction_id)
+
+    # --- database ---------------------------------------------------------------------
+
+    @database_sync_to_async
+    def _load(self, user):
+        from bidding.models import Auction
+        from bidding.selectors_auction import auction_viewer
+
+        auction = Auction.objects.select_related("request").filter(pk=self.auction_id).first()
+        if auction is None:
+            return None
+        return auction_viewer(auction=auction, user=user), auction.status, auction.starts_at, auction.ends_at
+
+    @database_sync_to_async
+    def _snapshot(self) -> dict:
+        from bidding.selectors_auction import auction_snapshot
+
+        snap = auction_snapshot(auction_id=self.auction_id, alias=self.viewer.alias)
+        self.status = snap["auction"]["status"]
+        self.ends_at = parse_datetime(snap["auction"]["ends_at"])
+        return snap
+
+    @database_sync_to_async
+    def _advance(self):
+        from bidding.models import Auction
+        from bidding.services_auction import auction_advance, auction_is_due, broadcasts_deferred
+
+        with broadcasts_deferred() as broadcasts:
+            current = Auction.objects.filter(pk=self.auction_id).only("status", "starts_at", "ends_at").first()
+            if current is not None and auction_is_due(current, timezone.now()):
+                current = auction_advance(auction_id=self.auction_id, skip_locked=True) or current
+        if current is not None:
+            self.status, self.starts_at, self.ends_at = current.status, current.starts_at, current.ends_at
+        return broadcasts
+
+    @database_sync_to_async
+    def _place(self, amount, client_id):
+        from bidding.services_auction import bid_place, broadcasts_deferred
+
+        with broadcasts_deferred() as broadcasts:
+            answer = bid_place(auction_id=self.auction_id, user=self.scope.get("user"), amount=amount,
+                               client_id=client_id)
+        return answer, broadcasts
+
+
+def _client_id(content: dict):
+    value = content.get("client_id")
+    return value[:64] if isinstance(value, str) else None

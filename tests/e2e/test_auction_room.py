@@ -1,0 +1,93 @@
+"""Two bidders in two browser contexts bid against each other while the owner watches."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_thread(fn):
+    """Run ORM set-up off the Playwright thread (on-commit pushes use async_to_sync)."""
+    out = []
+
+    def run():
+        try:
+            out.append(fn())
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(60)
+    return out[0]
+
+
+def _live_auction():
+    from bidding.models import Auction
+    from tests.bidding.auction_support import auction_case
+
+    case = auction_case(3)
+    # A short auction with a short extension, so the close happens during the test.
+    Auction.objects.filter(pk=case.auction.pk).update(ends_at=timezone.now() + timedelta(seconds=20),
+                                                       extension_seconds=3)
+    case.refresh()
+    return case
+
+
+def test_two_bidders_and_the_watching_owner(browser, live_url, login):
+    case = in_thread(_live_auction)
+    url = f"{live_url}/requests/{case.request.code}/auction/"
+    pages = {}
+    for who, user in [("a", case.firms[0]), ("b", case.firms[1]), ("owner", case.owner)]:
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        login(page, user.username)
+        page.goto(url)
+        expect(page.locator("#connection")).to_contain_text("已连接")
+        pages[who] = page
+    a, b, owner = pages["a"], pages["b"], pages["owner"]
+    expect(owner.locator("#bid-form")).to_have_count(0)
+    expect(owner.locator("#watch-panel")).to_contain_text("只能观看")
+    expect(a.locator("#countdown")).to_have_text(__import__("re").compile(r"^\d\d:\d\d$"))
+
+    a.fill("#bid-amount", "99000")
+    a.click("#bid-submit")
+    expect(a.locator("#bid-feedback")).to_contain_text("出价成功")
+    alias_a = a.locator("#my-alias").inner_text()
+    expect(b.locator("#best-amount")).to_contain_text("99000.00")
+    expect(owner.locator("#ladder")).to_contain_text(alias_a)
+
+    b.fill("#bid-amount", "99000")
+    b.click("#bid-submit")
+    expect(b.locator("#bid-feedback")).to_contain_text("降价幅度不足")
+    b.fill("#bid-amount", "98000.00")
+    b.click("#bid-submit")
+    expect(b.locator("#bid-feedback")).to_contain_text("出价成功")
+    expect(a.locator("#my-position")).to_contain_text("第 2 名")
+    expect(b.locator("#my-position")).to_contain_text("第 1 名")
+    expect(owner.locator("#best-amount")).to_contain_text("98000.00")
+    # Before close no page shows another bidder's name (each user's own firm is in the header).
+    names = [f.organisation.name for f in case.firms]
+    for page, own in [(a, names[0]), (b, names[1]), (owner, None)]:
+        for name in names:
+            if name != own:
+                assert name not in page.content()
+
+    # The third firm bids without a browser; then the clock runs out and everyone sees the result.
+    def third():
+        from tests.bidding.auction_support import bid
+
+        return bid(case, case.firms[2], "97000.00")
+
+    assert in_thread(third).accepted
+    for page in pages.values():
+        expect(page.locator("#result-panel")).to_be_visible(timeout=40_000)
+        expect(page.locator("#result-summary")).to_contain_text(names[2])
+        expect(page.locator("#auction-status")).to_have_text("已结束")
+    for context in {p.context for p in pages.values()}:
+        context.close()
