@@ -374,6 +374,11 @@ def contract_upload(*, request_id: int, user, document: UploadedFile | None, amo
     if not (is_owner or is_firm):
         raise NotAllowed("只有项目业主和中选机构可以上传合同。")
     _require_state(req, S.CONTRACTING, "当前不在合同签订阶段。")
+    # The door every participation goes through: a firm restricted since its selection
+    # (by any county) cannot be contracted, whoever uploads.
+    verdict = firm_eligibility(organisation=req.selected_firm, request=req)
+    if not verdict.ok:
+        raise NotEligible(f"中选机构当前不能签订合同：{verdict.message}", code=verdict.code)
     value = _amount(amount)
     price = request_price(req)
     if value > price:

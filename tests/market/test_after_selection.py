@@ -478,3 +478,16 @@ def test_completed_request_page_links_to_its_ratings(client, owner):
     life.request_accept(request_id=req.pk, user=owner)
     page = client.get(f"/requests/{req.code}/").content.decode()
     assert f"/ratings/{req.code}/" in page
+
+
+def test_a_firm_restricted_after_selection_cannot_sign_the_contract(owner):
+    from credit.services import credit_event_raise
+
+    req = contracting(owner)
+    credit_event_raise(organisation_id=req.selected_firm_id, kind="collusion", cause_key="late-collusion",
+                       region_id="360921", description="串通")
+    with pytest.raises(NotEligible) as refused:
+        contract_upload(request_id=req.pk, user=owner, document=pdf(), amount="1000")
+    assert refused.value.code == "restricted" and "奉新县" in refused.value.message
+    req.refresh_from_db()
+    assert req.status == S.CONTRACTING and req.contract_owner_document_id is None
