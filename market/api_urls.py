@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = []
+from market import api
+
+app_name = "market-api"
+
+urlpatterns = [
+    path("requests/<str:request_code>/ocds/", api.RequestOcds.as_view(), name="request-ocds"),
+]

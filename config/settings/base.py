@@ -228,6 +228,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# OCDS: the ocid prefix (register one with the Open Contracting Partnership for production)
+# and the publisher named in every release package.
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-yczjcs")
+OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "宜春市行政审批局（宜春市网上中介服务超市）")
+OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY", "")
+
 # Uploaded files: allowed kinds and size limit (bytes); the bureau's limit is a rule.
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"]
 
