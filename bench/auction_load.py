@@ -15,6 +15,15 @@ peak RSS (VmHWM) per Daphne process. Then the same load for --bare-seconds again
 broadcast server written with `websockets` alone (one process, accepts every bid, broadcasts
 it), the floor for Python on this machine, and the ratio of the two p99 fan-out figures.
 
+Fairness: both runs use the same client processes, messages of the same shape and no
+compression (the `websockets` server would negotiate permessage-deflate with the
+`websockets` clients, Daphne does not; the floor is run with compression=None). The floor
+is one process (a second would need a relay between them, which is no longer "websockets
+alone"); the platform is two Daphne processes plus PostgreSQL and Redis on the same two
+cores as the clients. Server CPU time per 1000 deliveries is printed too: on a machine
+shared with other work it is much steadier than the latency figures. TEST_PORT_BASE moves
+the Daphne ports (default 8600-8699).
+
 Not a timed test: `.venv/bin/python bench/auction_load.py [--seconds 60] [--bare-seconds 30]`.
 The last line printed is one JSON object.
 """
@@ -237,7 +246,10 @@ def bare_server(port: int) -> None:
             watchers.discard(ws)
 
     async def main():
-        async with serve(handler, "127.0.0.1", port, max_queue=None):
+        # No permessage-deflate: Daphne does not negotiate it, so both servers send the same
+        # uncompressed frames to the same clients (with it, the floor compressed every frame
+        # once per socket and its clients inflated them: a slower, unfair floor).
+        async with serve(handler, "127.0.0.1", port, max_queue=None, compression=None):
             await asyncio.Future()
 
     asyncio.run(main())
@@ -310,6 +322,7 @@ def main() -> None:
               flush=True)
         platform = run_load(urls, origins, cookies, args.seconds, args.interval, Decimal("1.00"), Decimal("1000000.00"))
         rss = {p: round(s.rss_mb(), 1) for p, s in zip(ports, servers)}
+        cpu = sum(s.cpu_s() for s in servers)
     finally:
         for s in servers:
             s.stop()
@@ -323,6 +336,7 @@ def main() -> None:
         floor = run_load([base], [f"http://127.0.0.1:{bare_port}"], None, args.bare_seconds, args.interval,
                          Decimal("1.00"), Decimal("1000000.00"), bidder_urls=[base + "/bid"])
         bare_rss = round(bare.rss_mb(), 1)
+        bare_cpu = bare.cpu_s()
     finally:
         bare.stop()
 
@@ -335,6 +349,10 @@ def main() -> None:
           f"{platform['connect_failures']}, peak RSS per Daphne {rss} MB")
     print(f"bare: {floor['acks']} acked ({floor['acks_per_s']:.1f}/s), bid → watcher p50 {ms(floor['fanout_p50'])} ms, "
           f"p99 {ms(floor['fanout_p99'])} ms, max {ms(floor['fanout_max'])} ms, lost {floor['lost']}, RSS {bare_rss} MB")
+    # CPU per delivered message: far steadier than latency on a machine shared with other work.
+    load = os.getloadavg()[0]
+    print(f"server CPU per 1000 deliveries (connects included): platform {1000 * cpu / max(1, platform['deliveries']):.3f} s "
+          f"(2 Daphne), bare {1000 * bare_cpu / max(1, floor['deliveries']):.3f} s; load average now {load:.2f}")
     ratio = (platform["fanout_p99"] / floor["fanout_p99"]) if floor["fanout_p99"] and platform["fanout_p99"] else None
     print(json.dumps({
         "acks_per_s": round(platform["acks_per_s"], 2), "ack_p50_ms": ms(platform["ack_p50"]),

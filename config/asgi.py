@@ -15,7 +15,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from django.conf import settings  # noqa: E402
 
+from config.direct_writes import install as install_direct_writes  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+
+install_direct_writes()  # under Daphne: each broadcast frame leaves at once (config/direct_writes.py)
 
 if settings.SERVE_STATIC:
     # Local runs and browser tests only; production serves /static/ from nginx.

@@ -1,5 +1,6 @@
 """Real `daphne` and `celery` subprocesses on the test database (PostgreSQL) and Redis,
-for the multi-process auction tests and the benchmark. Ports 8600–8699 only."""
+for the multi-process auction tests and the benchmark. Ports 8600–8699 only (or the hundred
+from TEST_PORT_BASE, for a session given another range)."""
 
 import os
 import signal
@@ -10,7 +11,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(8600, 8700)
+PORTS = range(int(os.environ.get("TEST_PORT_BASE", "8600")), int(os.environ.get("TEST_PORT_BASE", "8600")) + 100)
 
 
 def free_port(taken: set[int] | None = None) -> int:
@@ -23,7 +24,7 @@ def free_port(taken: set[int] | None = None) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8600-8699")
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def database_url() -> str:
@@ -81,6 +82,11 @@ class Proc:
                 self.popen.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def cpu_s(self) -> float:
+        """CPU time (user + system) the process has used so far, in seconds, from /proc."""
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
         """Resident memory of the process (and its children), from /proc."""
