@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "core",
     "audit",
     "accounts",
     "market",
