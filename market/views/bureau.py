@@ -21,6 +21,7 @@ from audit.selectors import chain_records
 from core.exceptions import DomainError
 from core.models import CalendarDay, Rule
 from core.rules import RULES, rule_value
+from core.web import apply_errors, role_required
 from market.forms_bureau import (
     CalendarClearForm,
     CalendarDayForm,
@@ -39,7 +40,6 @@ from market.services_rules import (
     calendar_day_set,
     rule_set,
 )
-from market.views.common import apply_errors, role_required
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 20
