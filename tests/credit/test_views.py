@@ -90,7 +90,7 @@ def test_bureau_answers_an_appeal_and_revokes_on_the_event_page(client):
     client.force_login(officer)
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "reject", "answer": ""}).status_code == 400
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "reject", "answer": "维持"}).status_code == 302
-    assert CreditAppeal.objects.get(event=event).decision == "rejected"
+    assert CreditAppeal.objects.get(event=event).status == "rejected"
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "revoke", "reason": "复核撤销"}).status_code == 302
     event.refresh_from_db()
     assert event.status == "revoked"
