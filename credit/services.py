@@ -20,6 +20,7 @@ from core.answers import written_answer_give, written_reason_clean
 from core.calendar import workday_due
 from core.events import emit
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.jurisdiction import is_city_bureau
 from core.locking import lock_rows
 from core.rules import rule_int
 from core.text import text_clean
@@ -370,8 +371,8 @@ def sanction_rule_set(*, user, kind: str, sanction: str, months: int, ban_years:
                       severity: str, source: str) -> SanctionRule:
     """City bureau staff change one row of the sanction table; new events apply it (events
     already recorded keep what they were issued with)."""
-    bureau = _bureau(user)
-    if not bureau.region.is_city:
+    _bureau(user)
+    if not is_city_bureau(user):
         raise NotAllowed("失信惩戒标准由市行政审批局统一设定。")
     if kind not in SANCTION_DEFAULTS:
         raise ValidationFailed("未知的事件类别。")
