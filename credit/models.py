@@ -176,15 +176,14 @@ class CreditAppeal(WrittenAnswer):
 
     event = models.OneToOneField(CreditEvent, on_delete=models.PROTECT, related_name="appeal")
     # The column is older than the written-answer model.
-    status = fsm.FSMField(_("处理结果"), max_length=10, choices=WrittenAnswer.Status.choices,
-                          default=WrittenAnswer.Status.PENDING, protected=True, db_column="decision")
+    status = WrittenAnswer.status_field(verbose_name=_("处理结果"), db_column="decision")
 
     class Meta:
         ordering = ["answer_due", "id"]
         verbose_name = _("信用申诉")
         verbose_name_plural = _("信用申诉")
         constraints = [
-            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="creditappeal_answer_written"),
+            WrittenAnswer.answered_in_writing("creditappeal_answer_written"),
         ]
 
 

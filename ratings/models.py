@@ -1,7 +1,6 @@
 """Ratings (服务质量网上评议): the owner rates the firm, the firm rates the owner, the bureau
 rates the result's quality (行业主管部门评价); disputes of a rating and their answers."""
 
-import django_fsm as fsm
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -115,15 +114,14 @@ class RatingDispute(WrittenAnswer):
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="dispute")
     # The column is older than the written-answer model.
-    status = fsm.FSMField(_("处理结果"), max_length=8, choices=WrittenAnswer.Status.choices,
-                          default=WrittenAnswer.Status.PENDING, protected=True, db_column="decision")
+    status = WrittenAnswer.status_field(verbose_name=_("处理结果"), max_length=8, db_column="decision")
 
     class Meta:
         ordering = ["answer_due", "id"]
         verbose_name = _("评价异议")
         verbose_name_plural = _("评价异议")
         constraints = [
-            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="ratingdispute_answer_written"),
+            WrittenAnswer.answered_in_writing("ratingdispute_answer_written"),
         ]
 
 
