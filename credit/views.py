@@ -17,6 +17,7 @@ from accounts.services import document_store
 from audit.selectors import chain_records
 from core.exceptions import DomainError, ValidationFailed
 from core.jurisdiction import is_city_bureau
+from core.text import id_clean
 from core.web import error_response, role_required
 from credit.models import CreditEvent, Kind, Severity
 from credit.sanctions import BUREAU_ISSUED
@@ -129,7 +130,7 @@ def bureau_credit(request):
                 if upload:
                     doc = document_store(upload=upload, organisation=request.user.organisation, user=request.user)
                 event = credit_event_issue(
-                    user=request.user, organisation_id=int(values.get("organisation") or 0), kind=values.get("kind", ""),
+                    user=request.user, organisation_id=id_clean(values.get("organisation"), field="organisation", label="中介机构"), kind=values.get("kind", ""),
                     description=values.get("description", ""), evidence=doc,
                 )
         except DomainError as exc:
