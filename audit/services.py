@@ -1,13 +1,16 @@
-"""Appending to the audit chain."""
+"""Appending to the audit chains, and publishing their heads once a day."""
 
 import hashlib
 import json
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.models import AuditRecord
+from audit.models import AuditRecord, ChainHead, DailyRoot
 
 GENESIS = "0" * 64
 
@@ -93,3 +96,64 @@ def record_append(
         prev_hash=prev_hash,
         hash=digest,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Daily publication of the chains' heads
+
+ROOT_ALGORITHM = "YCZJCS-AUDIT-ROOT-v1"
+# A day is published only once it has been over this long, so a transaction that took
+# its timestamp before midnight and committed just after is in the day's heads.
+SETTLE = timedelta(minutes=10)
+
+
+def daily_root_digest(*, day: date, prev_root: str, heads: Iterable[tuple[str, int, str]]) -> str:
+    """The root of `day`: sha256 over the algorithm name, the day, the previous day's root
+    and one line `chain|count|head_hash` per chain that grew that day, sorted by chain name
+    (Unicode code points). Anyone can recompute it from the published heads."""
+    lines = "".join(f"{chain}|{count}|{head}\n" for chain, count, head in sorted(heads))
+    text = f"{ROOT_ALGORITHM}\n{day.isoformat()}\n{prev_root}\n{lines}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def heads_publish(*, now: datetime | None = None) -> int:
+    """Publish the chain heads and the root of every finished day not yet published, in
+    day order, and return how many days were published.
+
+    Idempotent and safe to run concurrently: a day is one transaction, and the unique day
+    of `DailyRoot` lets only one writer publish it (the other stops at the conflict).
+    Days without records get a root too (it then only carries the previous one forward).
+    Guarantee: each published day's heads are exactly what `day_heads` derives from the
+    records, so `audit_verify --heads` recomputes them.
+    """
+    from audit.selectors import day_heads, day_of
+
+    now = now or timezone.now()
+    last_day = day_of(now - SETTLE) - timedelta(days=1)  # the latest day that is over and settled
+    latest = DailyRoot.objects.order_by("-day").first()
+    if latest is not None:
+        day, prev_root, total = latest.day + timedelta(days=1), latest.root, latest.total
+    else:
+        first = AuditRecord.objects.order_by("at").values_list("at", flat=True).first()
+        if first is None:
+            return 0
+        day, prev_root, total = day_of(first), GENESIS, 0
+    published = 0
+    while day <= last_day:
+        heads, records = day_heads(day=day)
+        total += records
+        root = daily_root_digest(day=day, prev_root=prev_root, heads=[(c, n, h) for c, (n, h) in heads.items()])
+        try:
+            with transaction.atomic():
+                DailyRoot.objects.create(day=day, prev_root=prev_root, root=root, chains=len(heads),
+                                         records=records, total=total, published_at=timezone.now())
+                ChainHead.objects.bulk_create(
+                    [ChainHead(day=day, chain=c, count=n, head_hash=h) for c, (n, h) in heads.items()],
+                    batch_size=2000,
+                )
+        except IntegrityError:
+            return published  # another publisher got there first; it carries on from here
+        published += 1
+        prev_root = root
+        day += timedelta(days=1)
+    return published

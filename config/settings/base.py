@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -205,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "market.tasks.sweep_deadlines", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "auction-sweep": {"task": "bidding.tasks.auctions_sweep",
                       "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
+    # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
+    "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
