@@ -3,7 +3,7 @@
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -68,7 +68,8 @@ def record_append(
     prev_hash = last.hash if last else GENESIS
     # Canonical JSON round-trip so the stored data and the hashed data are the same values.
     clean = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
-    at = timezone.now()
+    # Hashed as UTC, the zone the database hands it back in, so the walk recomputes it.
+    at = timezone.now().astimezone(UTC)
     label = actor_label_of(actor)
     digest = record_digest(
         prev_hash=prev_hash,
