@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BiddingConfig(AppConfig):
     name = "bidding"
     verbose_name = "报名与选取"
+
+    def ready(self) -> None:
+        from bidding import audit_labels
+
+        audit_labels.register()  # how this app's audit records read (audit.timeline)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Region
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from market.exceptions import MarketError
 from market.forms_bureau import (
     CalendarClearForm,
@@ -91,7 +92,7 @@ def bureau_entry(request, pk: int):
         "organisation": organisation,
         "qualifications": organisation.qualifications.select_related("qualification_type", "scan"),
         "staff": organisation.staff.all(),
-        "records": chain_records(chain=f"entry:{organisation.pk}"),
+        "records": timeline_rows(chain=f"entry:{organisation.pk}"),
         "form": form,
         "error_message": error_message,
         "reviewable": entry.status == Entry.Status.SUBMITTED,
