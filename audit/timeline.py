@@ -181,7 +181,7 @@ class TimelineRow:
 
     @property
     def change(self) -> str:
-        """`报名中 → 选取中`, `→ 草稿`, or "" when the state did not change."""
+        """`报名中 → 选取中`, `— → 草稿`, or "" when the state did not change."""
         if not (self.from_state or self.to_state) or self.from_state == self.to_state:
             return ""
         return f"{self.from_state or '—'} → {self.to_state or '—'}"
