@@ -82,3 +82,38 @@ def auction_snapshot(*, auction_id: int, alias: str | None = None) -> dict:
         # Not part of the snapshot contract: after close the consumer sends `result` too.
         "_result": result_event(auction) if auction.status in (Auction.Status.CLOSED, Auction.Status.VOID) else None,
     }
+
+
+@dataclass(frozen=True)
+class LadderBid:
+    seq: int
+    alias: str
+    organisation_id: int
+    name: str
+    amount: object
+    at: object
+
+
+@dataclass(frozen=True)
+class Ladder:
+    auction: Auction
+    bids: list[LadderBid]
+
+
+def auction_ladders_public(*, request: ServiceRequest) -> list[Ladder]:
+    """The full bid ladder (every accepted bid in order: alias, firm, amount, time) of each
+    of the request's auctions that has closed or become void, latest round first.
+
+    Guarantee: an auction still scheduled or live contributes nothing, so no firm's name
+    leaves the platform before its auction closes. Two queries."""
+    auctions = list(Auction.objects.filter(
+        request=request, status__in=[Auction.Status.CLOSED, Auction.Status.VOID]).order_by("-round"))
+    if not auctions:
+        return []
+    bids: dict[int, list[LadderBid]] = {a.pk: [] for a in auctions}
+    for auction_id, seq, number, org_id, name, amount, at in (
+        Bid.objects.filter(auction__in=auctions).order_by("auction_id", "seq")
+        .values_list("auction_id", "seq", "bidder__number", "organisation_id", "organisation__name", "amount", "at")
+    ):
+        bids[auction_id].append(LadderBid(seq, f"{number}号", org_id, name, amount, at))
+    return [Ladder(a, bids[a.pk]) for a in auctions]

@@ -1,8 +1,8 @@
-"""Dates and times as a Chinese reader writes them, in Beijing time."""
+"""Dates, times (Beijing) and amounts as a Chinese reader writes them."""
 
 from django import template
 
-from audit.timeline import format_date, format_datetime
+from audit.timeline import format_amount, format_date, format_datetime
 
 register = template.Library()
 
@@ -17,3 +17,9 @@ def zh_datetime(value) -> str:
 def zh_date(value) -> str:
     """`2026年12月3日`."""
     return format_date(value) if value else ""
+
+
+@register.filter
+def zh_amount(value) -> str:
+    """`80,000.00 元`."""
+    return format_amount(value)

@@ -28,6 +28,7 @@ from bidding.services import signup_create
 from market import selectors
 from market.exceptions import MarketError
 from market.models import Document, Entry, Qualification, QualificationType, ServiceItem, ServiceRequest
+from market.publication import public_sections
 from market.services import request_chain, request_refresh, requests_sweep_due
 from market.views.common import role_required
 from market.views.lifecycle import lifecycle_context
@@ -248,6 +249,7 @@ def request_detail(request, code: str):
         "exclusions": list(req.exclusions.select_related("organisation").order_by("id")),
         "registrants": registrants,
         "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
+        "public_sections": public_sections(req),
         **lifecycle_context(request.user, req),
     }
     return render(request, "market/public/request_detail.html", context)

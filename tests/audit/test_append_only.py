@@ -70,16 +70,14 @@ def test_the_database_refuses_a_raw_update(record, table):
     DailyRoot.objects.create(day=date(2026, 12, 1), prev_root="0" * 64, root="b" * 64, chains=1, records=2, total=2,
                              published_at=timezone.now())
     column = {"audit_auditrecord": "chain", "audit_chainhead": "chain", "audit_dailyroot": "prev_root"}[table]
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic():
-            raw(f"UPDATE {table} SET {column} = {column}")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        raw(f"UPDATE {table} SET {column} = {column}")
 
 
 @pytest.mark.postgres
 def test_postgresql_refuses_a_raw_delete_too(record):
     if connection.vendor != "postgresql":
         pytest.skip("the DELETE trigger is PostgreSQL's (MySQL and SQLite flush test databases with DELETE)")
-    with pytest.raises(DatabaseError, match="append-only: DELETE on audit_auditrecord refused"):
-        with transaction.atomic():
-            raw("DELETE FROM audit_auditrecord WHERE id = %s", [record.pk])
+    with pytest.raises(DatabaseError, match="append-only: DELETE on audit_auditrecord refused"), transaction.atomic():
+        raw("DELETE FROM audit_auditrecord WHERE id = %s", [record.pk])
     assert AuditRecord.objects.filter(pk=record.pk).exists()

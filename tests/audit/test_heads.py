@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from audit.models import AuditRecord, ChainHead, DailyRoot
 from audit.selectors import heads_verify
-from audit.services import GENESIS, daily_root_digest, heads_publish, record_append, record_digest
+from audit.services import (
+    GENESIS,
+    daily_root_digest,
+    heads_publish,
+    record_append,
+    record_digest,
+)
 from tests.audit.tamper import guards_lifted, raw
 
 BJ = ZoneInfo("Asia/Shanghai")

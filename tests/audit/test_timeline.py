@@ -30,7 +30,14 @@ from market.services import (
     staff_add,
 )
 from tests.credit.helpers import evidence_for
-from tests.factories import OrganisationFactory, UserFactory, bureau_user, firm_user, make_uscc, owner_user
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    bureau_user,
+    firm_user,
+    make_uscc,
+    owner_user,
+)
 from tests.market.test_after_selection import in_service
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +105,7 @@ def test_documents_in_the_data_are_named_and_linked(owner):
 
 
 def visible_text(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
