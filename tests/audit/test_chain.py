@@ -106,3 +106,17 @@ def test_a_removed_record_is_detected():
 def test_a_blank_chain_name_is_refused():
     with pytest.raises(CommandError, match="不能为空"):
         _verify("--chain", " ")
+
+
+def test_the_link_hash_is_sha256_of_the_canonical_json_of_its_fields():
+    import hashlib
+    import json
+
+    from audit.services import record_digest
+
+    fields = ["0" * 64, "request:T", 3, "bid", "王芳@宜春市交通运输局", "", "", "1号报价80000.00元",
+              {"z": [1, {"b": "二", "a": None}], "amount": "80000.00"}, "2026-12-03T06:30:00.123456+00:00"]
+    expected = hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                              .encode("utf-8")).hexdigest()
+    names = ["prev_hash", "chain", "seq", "kind", "actor_label", "from_state", "to_state", "reason", "data", "at_iso"]
+    assert record_digest(**dict(zip(names, fields, strict=True))) == expected
