@@ -144,7 +144,7 @@ def heads_publish(*, now: datetime | None = None) -> int:
         try:
             with transaction.atomic():
                 DailyRoot.objects.create(day=day, prev_root=prev_root, root=root, chains=len(heads),
-                                         records=records, total=total, published_at=timezone.now())
+                                         records=records, total=total, published_at=now)
                 ChainHead.objects.bulk_create(
                     [ChainHead(day=day, chain=c, count=n, head_hash=h) for c, (n, h) in heads.items()],
                     batch_size=2000,

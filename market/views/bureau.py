@@ -251,7 +251,8 @@ def bureau_calendar(request):
         "can_edit": _is_city_staff(request.user),
         "library_last_year": LIBRARY_LAST_YEAR,
         "library_knows_year": year <= LIBRARY_LAST_YEAR,
-        "history": chain_records(chain=CALENDAR_CHAIN).order_by("-seq")[:HISTORY_SIZE],
+        "history": timeline_rows(chain=CALENDAR_CHAIN,
+                                 records=chain_records(chain=CALENDAR_CHAIN).order_by("-seq")[:HISTORY_SIZE]),
     }
     return render(request, "market/bureau/calendar.html", context, status=status)
 

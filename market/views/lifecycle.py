@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import Region
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from bidding.models import SignUp
 from bidding.services_selection import request_confirm, request_decline
 from market import selectors
@@ -251,7 +252,7 @@ def bureau_direct_pick_policies(request):
     ]
     context = {
         "rows": rows, "error": error, "can_edit": request.user.organisation.region.is_city,
-        "history": chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20],
+        "history": timeline_rows(chain=POLICY_CHAIN, records=chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20]),
     }
     return render(request, "market/bureau/direct_pick_policies.html", context, status=status)
 
