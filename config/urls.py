@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("api/v1/", include("market.api_urls")),
     path("api/v1/", include("bidding.api_urls")),
+    path("api/v1/", include("audit.api_urls")),
+    path("", include("audit.urls")),
     path("", include("bidding.urls")),
     path("", include("credit.urls")),
     path("", include("ratings.urls")),

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -209,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
     "ratings-sweep": {"task": "ratings.tasks.ratings_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "credit-sweep": {"task": "credit.tasks.credit_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
+    "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
