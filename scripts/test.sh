@@ -5,7 +5,9 @@
 #    layer), or on the default SQLite when no DATABASE_URL is set.
 # 2. With DATABASE_URL set, the default SQLite configuration again: every test but the
 #    browser tests and the PostgreSQL-only races.
-# 3. With MARIADB_URL set, the same subset on MySQL/MariaDB.
+# 3. As root: the three-host layout (scripts/multihost.sh: network namespaces, nginx,
+#    PostgreSQL and Redis on a data host, a live auction that loses an application host).
+# 4. With MARIADB_URL set, the same subset on MySQL/MariaDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -22,6 +24,11 @@ if [ -n "${DATABASE_URL:-}" ]; then
     env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
 else
   run "whole suite on SQLite" "$PY" -m pytest -p no:cacheprovider -q tests
+fi
+if [ "$(id -u)" = 0 ] && [ "${MULTIHOST:-1}" != 0 ]; then
+  # The production layout on three network-namespace hosts (root only; MULTIHOST=0 skips).
+  run "three hosts: nginx, two application hosts, a data host (scripts/multihost.sh)" \
+    env PY="$PY" bash scripts/multihost.sh
 fi
 if [ -n "${MARIADB_URL:-}" ]; then
   run "MariaDB: all but browser tests and races" \

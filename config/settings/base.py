@@ -136,7 +136,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Daphne serves /static/ itself for `make run` and browser tests; nginx does in production.
 SERVE_STATIC = env_bool("SERVE_STATIC", DEBUG)
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads are served only through permission-checked views, never as MEDIA_URL.
