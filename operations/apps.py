@@ -1,3 +1,6 @@
+import atexit
+import os
+
 from django.apps import AppConfig
 
 
@@ -12,3 +15,10 @@ class OperationsConfig(AppConfig):
         from operations import requestid
 
         requestid.connect_celery_signals()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Multiprocess metrics: a process that exits takes its live gauges (open sockets)
+            # out of the host's sum. (A SIGKILLed one cannot: empty the directory when the
+            # host's processes restart.)
+            from prometheus_client import multiprocess
+
+            atexit.register(multiprocess.mark_process_dead, os.getpid())

@@ -21,6 +21,7 @@ START=$(date +%s)
 die() { echo "multihost: FATAL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 [ -x "$PY" ] || die "no Python at $PY (set PY)"
+PY=$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")  # absolute: the units run elsewhere
 command -v ip >/dev/null || die "iproute2 (ip) is missing"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$PGBIN/initdb" ] || die "PostgreSQL server binaries are missing"

@@ -17,6 +17,24 @@ SUBSET=(tests --ignore=tests/e2e)
 
 run() { echo; echo "=== $1"; shift; "$@"; }
 
+# The backup and restore drill on PostgreSQL: a fresh database with the demo data, backed
+# up by scripts/backup.sh and proven by scripts/restore_drill.sh (a second fresh database).
+backup_drill() {
+  local base=${DATABASE_URL%/*} work rc=0
+  work=$(mktemp -d /tmp/yczjcs-backup-ci.XXXXXX)
+  local -a env=(env -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.dev CELERY_TASK_ALWAYS_EAGER=1
+                DATABASE_URL="$base/yczjcs_backup_source" MEDIA_ROOT="$work/media" VAR_DIR="$work/var" BACKUP_DIR="$work/backups" PY="$PY")
+  "${env[@]}" "$PY" manage.py backup_restore --drop --database-url "$base/yczjcs_backup_source"
+  psql "$base/postgres" -q -c "CREATE DATABASE yczjcs_backup_source" &&
+    "${env[@]}" "$PY" manage.py migrate --noinput -v0 &&
+    "${env[@]}" "$PY" manage.py load_demo >/dev/null &&
+    "${env[@]}" bash scripts/backup.sh &&
+    time "${env[@]}" bash scripts/restore_drill.sh || rc=$?
+  "${env[@]}" "$PY" manage.py backup_restore --drop --database-url "$base/yczjcs_backup_source"
+  rm -rf "$work"
+  return $rc
+}
+
 if [ -n "${DATABASE_URL:-}" ]; then
   run "whole suite on ${DATABASE_URL%%:*}${REDIS_URL:+ with Redis}" \
     "$PY" -m pytest -p no:cacheprovider -q tests
@@ -24,6 +42,9 @@ if [ -n "${DATABASE_URL:-}" ]; then
     env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
 else
   run "whole suite on SQLite" "$PY" -m pytest -p no:cacheprovider -q tests
+fi
+if [[ "${DATABASE_URL:-}" == postgres* ]]; then
+  run "backup and restore drill on PostgreSQL (demo data: scripts/backup.sh, scripts/restore_drill.sh)" backup_drill
 fi
 if [ "$(id -u)" = 0 ] && [ "${MULTIHOST:-1}" != 0 ]; then
   # The production layout on three network-namespace hosts (root only; MULTIHOST=0 skips).
