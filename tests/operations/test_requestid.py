@@ -152,3 +152,25 @@ def test_settings_choose_the_json_format(monkeypatch):
     finally:
         monkeypatch.delenv("LOG_FORMAT")
         importlib.reload(base)
+
+
+def test_a_real_worker_runs_the_task_under_the_id_of_the_request_that_enqueued_it():
+    """Through a broker and a worker (in memory): the id travels in the message headers."""
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    app = Celery("request-id-probe", broker="memory://", backend="cache+memory://")
+
+    @app.task
+    def probe():
+        return request_id_current()
+
+    token = requestid.request_id_var.set("req-e2e")
+    try:
+        enqueued_in_request = probe.delay()
+    finally:
+        requestid.request_id_var.reset(token)
+    from_beat = probe.delay()
+    with start_worker(app, perform_ping_check=False, pool="solo"):
+        assert enqueued_in_request.get(timeout=10) == "req-e2e"
+        assert from_beat.get(timeout=10) == f"task-{from_beat.id}"
