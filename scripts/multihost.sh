@@ -52,9 +52,12 @@ LOGS=$WORK/logs
 mkdir -p "$LOGS" "$WORK/etc" "$WORK/state" "$WORK/media" "$WORK/static" "$WORK/tls" "$WORK/nginx"
 ip -o addr show | grep -q " $NET\." && die "network $NET.0/24 is already in use here"
 
+exec 3>&1 4>&2  # the script's own output, for the cleanup (a trap runs with the redirections
+                # of the command it interrupted, e.g. a log file about to be removed)
 cleanup() {
   local rc=$?
   set +e
+  exec 1>&3 2>&4
   trap - EXIT INT TERM
   [ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
   [ -d "$WORK/pg" ] && ip netns exec "$NS_DATA" setpriv --reuid=postgres --regid=postgres --init-groups \
@@ -241,7 +244,7 @@ set +e
 env_run env MULTIHOST=1 MULTIHOST_URL="https://127.0.0.1:$HTTPS_PORT" MULTIHOST_CA="$WORK/tls/cert.pem" \
   MULTIHOST_NS_A="$NS_A" MULTIHOST_VETH_A="zv${ID}a" MULTIHOST_IP_A="$IP_A" MULTIHOST_IP_B="$IP_B" \
   MULTIHOST_LOGS="$LOGS" DJANGO_SETTINGS_MODULE=config.settings.test \
-  "$PY" -m pytest -p no:cacheprovider -q -m multihost tests/deploy "$@"
+  "$PY" -m pytest -p no:cacheprovider -q -s -m multihost tests/deploy "$@"
 rc=$?
 set -e
 echo "multihost: finished in $(( $(date +%s) - START )) s"
