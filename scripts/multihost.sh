@@ -180,11 +180,13 @@ unit_start() { # namespace, unit file, instance, host name, log
   cmd=${cmd//%H/$hostname}
   (
     cd "$workdir"
+    local -a environment=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root)
     while IFS= read -r line; do
-      [[ $line =~ ^([A-Z_][A-Z0-9_]*)=(.*)$ ]] && export "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
+      [[ $line =~ ^([A-Z_][A-Z0-9_]*)=(.*)$ ]] && environment+=("${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")
     done <"$envfile"
+    # As systemd does: nothing of this script's environment, only the EnvironmentFile's.
     # shellcheck disable=SC2086
-    exec ip netns exec "$ns" $cmd
+    exec env -i "${environment[@]}" ip netns exec "$ns" $cmd
   ) >"$log" 2>&1 &
   echo "multihost: $hostname: $(basename "$unit" .service)$instance (pid $!)"
   disown

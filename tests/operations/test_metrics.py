@@ -12,6 +12,7 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from operations.metrics import celery_queue_depths, metrics_exposition
+from tests.operations.loops import run_in_own_loop
 
 
 def sample(name, **labels):
@@ -97,27 +98,31 @@ def test_no_queue_depth_without_a_redis_broker():
         assert celery_queue_depths() is None
 
 
-@pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_sockets_and_bids_are_counted_on_the_hot_path():
-    from tests.bidding.test_auction_socket import connect, make_case, receive_until, send_bid
+def test_sockets_and_bids_are_counted_on_the_hot_path():
+    from tests.bidding.auction_support import auction_case
+    from tests.bidding.test_auction_socket import connect, receive_until, send_bid
 
-    case = await make_case(3)
-    sockets, accepted = sample("zjcs_auction_sockets"), sample("zjcs_bids_accepted_total")
-    refused, acks = sample("zjcs_bids_refused_total", code="invalid"), sample("zjcs_bid_ack_seconds_count")
-    comm, _ = await connect(case, case.firms[0])
-    watcher, _ = await connect(case, None)
-    assert sample("zjcs_auction_sockets") == sockets + 2
-    await send_bid(comm, "99000.00")
-    assert (await receive_until(comm, "ack"))[0]["type"] == "ack"
-    await send_bid(comm, "abc")
-    assert (await receive_until(comm, "rejected"))[0]["code"] == "invalid"
-    assert sample("zjcs_bids_accepted_total") == accepted + 1
-    assert sample("zjcs_bids_refused_total", code="invalid") == refused + 1
-    assert sample("zjcs_bid_ack_seconds_count") == acks + 2
-    await comm.disconnect()
-    await watcher.disconnect()
-    assert sample("zjcs_auction_sockets") == sockets
+    case = auction_case(3)
+
+    async def scenario():
+        sockets, accepted = sample("zjcs_auction_sockets"), sample("zjcs_bids_accepted_total")
+        refused, acks = sample("zjcs_bids_refused_total", code="invalid"), sample("zjcs_bid_ack_seconds_count")
+        comm, _ = await connect(case, case.firms[0])
+        watcher, _ = await connect(case, None)
+        assert sample("zjcs_auction_sockets") == sockets + 2
+        await send_bid(comm, "99000.00")
+        assert (await receive_until(comm, "ack"))[0]["type"] == "ack"
+        await send_bid(comm, "abc")
+        assert (await receive_until(comm, "rejected"))[0]["code"] == "invalid"
+        assert sample("zjcs_bids_accepted_total") == accepted + 1
+        assert sample("zjcs_bids_refused_total", code="invalid") == refused + 1
+        assert sample("zjcs_bid_ack_seconds_count") == acks + 2
+        await comm.disconnect()
+        await watcher.disconnect()
+        assert sample("zjcs_auction_sockets") == sockets
+
+    run_in_own_loop(scenario())
 
 
 def test_multiprocess_mode_sums_the_processes_of_a_host(tmp_path):
@@ -136,3 +141,12 @@ def test_multiprocess_mode_sums_the_processes_of_a_host(tmp_path):
                            capture_output=True, text=True).stdout
     assert gauge_line(shown, "zjcs_bids_accepted_total") == 4
     assert gauge_line(shown, "zjcs_auction_sockets") == 2
+
+
+def test_a_malformed_allowed_network_is_a_startup_error(settings):
+    from operations.apps import _metrics_networks_check
+
+    settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/24", "10.0.0.300"]
+    assert [e.id for e in _metrics_networks_check()] == ["operations.E001"]
+    settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/24", "::1"]
+    assert _metrics_networks_check() == []

@@ -19,6 +19,7 @@ from operations.requestid import (
     RequestIdMiddleware,
     request_id_current,
 )
+from tests.operations.loops import run_in_own_loop
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_the_async_path_sets_the_id_without_a_thread(json_log):
         return HttpResponse("ok")
 
     request = RequestFactory().get("/", HTTP_X_REQUEST_ID="async-1")
-    response = asyncio.run(RequestIdMiddleware(view)(request))
+    response = run_in_own_loop(RequestIdMiddleware(view)(request))
     assert response["X-Request-ID"] == "async-1"
     assert records()[0]["request_id"] == "async-1"
 
@@ -102,8 +103,8 @@ def test_a_websocket_connection_keeps_the_id_of_its_handshake(json_log):
         seen.append(await asyncio.ensure_future(asyncio.sleep(0, result=request_id_current())))
 
     app = RequestIdASGIMiddleware(inner)
-    asyncio.run(app({"type": "websocket", "path": "/ws/x/", "headers": [(b"x-request-id", b"ws-42")]}, None, None))
-    asyncio.run(app({"type": "websocket", "path": "/ws/x/", "headers": []}, None, None))
+    run_in_own_loop(app({"type": "websocket", "path": "/ws/x/", "headers": [(b"x-request-id", b"ws-42")]}, None, None))
+    run_in_own_loop(app({"type": "websocket", "path": "/ws/x/", "headers": []}, None, None))
     assert seen[0] == ("ws-42", "ws-42") and seen[1] == "ws-42"
     fresh, current = seen[2]
     assert fresh == current and len(fresh) == 32 and fresh != "ws-42"
