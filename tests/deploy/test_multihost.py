@@ -291,7 +291,8 @@ def test_auction_across_hosts_survives_the_loss_of_an_application_host(data_host
             await asyncio.sleep(0.25)
         closed = await asyncio.to_thread(lambda: Auction.objects.get(pk=auction_id))
         assert closed.status == Auction.Status.CLOSED
-        assert closed.ends_at <= closed.closed_at <= closed.ends_at + timedelta(seconds=5), \
+        # Beat every second: normally under 1 s; the bound leaves room for a loaded machine.
+        assert closed.ends_at <= closed.closed_at <= closed.ends_at + timedelta(seconds=8), \
             (closed.ends_at, closed.closed_at)
         timings["close_delay_s"] = round((closed.closed_at - closed.ends_at).total_seconds(), 2)
 
