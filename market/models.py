@@ -1,54 +1,17 @@
-"""Catalogue, registry (entries, qualifications, staff), rules, calendar and service requests."""
+"""Catalogue, registry (entries, qualifications, staff), service requests and their sign-ups."""
 
-import threading
-from decimal import Decimal
 
 import django_fsm as fsm
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Region
-
-
-_REFRESH_LOCK = threading.Lock()
-
-
-class SerialRefreshMixin:
-    """Make `refresh_from_db` safe in a threaded server.
-
-    django-fsm's `FSMModelMixin.refresh_from_db` lifts the protection of protected state
-    fields on the *field* (shared by every instance in the process) and restores it after;
-    two threads refreshing at once can restore it under the other's feet, which then fails
-    with "Direct status modification is not allowed". One process-wide lock around the
-    toggle makes it consistent; each refresh is one primary-key query.
-    """
-
-    def refresh_from_db(self, *args, **kwargs) -> None:
-        with _REFRESH_LOCK:
-            super().refresh_from_db(*args, **kwargs)
-
-
-class Document(models.Model):
-    """An uploaded file with its SHA-256. Served only through permission-checked views."""
-
-    file = models.FileField(_("文件"), upload_to="documents/%Y/%m/")
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小"))
-    sha256 = models.CharField(max_length=64, db_index=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="documents")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("文件")
-        verbose_name_plural = _("文件")
-        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty")]
-
-    def __str__(self) -> str:
-        return self.original_name
+from accounts.models import Document, Organisation, Region
+from core.models import SerialRefreshMixin, WrittenAnswer
+from market.lifecycle import RequestLifecycle
+from market.selection import method_choices
 
 
 class QualificationType(models.Model):
@@ -193,80 +156,13 @@ class StaffMember(models.Model):
         return f"{self.name}（{self.title}）"
 
 
-class Rule(models.Model):
-    """One number of the city's rules, editable by the bureau, with the text it comes from.
-
-    Read only through `market.selectors.rule_value`; `market.rules.RULES` holds the defaults.
-    """
-
-    key = models.SlugField(_("规则键"), max_length=60, unique=True)
-    label = models.CharField(_("名称"), max_length=100)
-    value = models.DecimalField(_("取值"), max_digits=14, decimal_places=4)
-    unit = models.CharField(_("单位"), max_length=20)
-    min_value = models.DecimalField(_("下限"), max_digits=14, decimal_places=4, null=True, blank=True)
-    source = models.TextField(_("依据"))
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-
-    class Meta:
-        ordering = ["key"]
-        verbose_name = _("规则参数")
-        verbose_name_plural = _("规则参数")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(min_value__isnull=True) | Q(value__gte=F("min_value")), name="rule_value_not_below_min"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.label} = {self.value.normalize()} {self.unit}"
-
-
-class CalendarDay(models.Model):
-    """A day whose working status the bureau fixes by hand (holidays and 调休 of years the
-    chinese-calendar library does not know yet, or local corrections). Overrides the library."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("是否工作日"))
-    note = models.CharField(_("说明"), max_length=60, blank=True)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("工作日历")
-        verbose_name_plural = _("工作日历")
-
-    def __str__(self) -> str:
-        return f"{self.date} {'工作日' if self.is_workday else '休息日'} {self.note}"
-
-
-class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
+class ServiceRequest(RequestLifecycle):
     """A project owner's request for an intermediary service, through its whole life.
 
-    Transitions only guard and set fields; services in `market.services` lock the row,
-    call them, save, record the change in the audit chain and schedule side effects.
+    Its states and transitions are `market.lifecycle.RequestLifecycle`; how it is selected
+    is its method's (`market.selection`). Services lock the row, fire a transition through
+    `market.lifecycle.request_fire`, and schedule side effects after commit.
     """
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        PUBLISHED = "published", _("报名中")
-        SELECTING = "selecting", _("选取中")
-        AWAITING_CONFIRMATION = "awaiting_confirmation", _("待确认结果")
-        PUBLICITY = "publicity", _("结果公示")
-        OBJECTION = "objection", _("质疑处理中")
-        CONTRACTING = "contracting", _("合同签订")
-        IN_SERVICE = "in_service", _("服务中")
-        DELIVERED = "delivered", _("已交付")
-        COMPLETED = "completed", _("已验收")
-        RATED = "rated", _("已评价")
-        CLOSED = "closed", _("已办结")
-        CANCELLED = "cancelled", _("已取消")
-        FAILED = "failed", _("流标")
-        TERMINATED = "terminated", _("已终止")
-
-    class Method(models.TextChoices):
-        DRAW = "draw", _("随机选取")
-        AUCTION = "auction", _("竞价选取")
-        DIRECT = "direct", _("直接选取")
 
     class Funding(models.TextChoices):
         FISCAL = "fiscal", _("财政性资金")
@@ -283,7 +179,7 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
     project_code = models.CharField(_("投资项目代码"), max_length=30, blank=True)
     ceiling = models.DecimalField(_("最高限价（元）"), max_digits=14, decimal_places=2)
     floor = models.DecimalField(_("最低限价（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
-    method = models.CharField(_("选取方式"), max_length=10, choices=Method.choices)
+    method = models.CharField(_("选取方式"), max_length=10, choices=method_choices)
     signup_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True)
     selection_at = models.DateTimeField(_("选取时间"), null=True, blank=True)
     service_days = models.PositiveIntegerField(_("服务期限（日历天）"))
@@ -292,8 +188,8 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
     allow_abnormally_low = models.BooleanField(_("允许低于限价60%的报价"), default=False)
     contact_name = models.CharField(_("联系人"), max_length=40)
     contact_phone = models.CharField(_("联系电话"), max_length=30)
-    status = fsm.FSMField(_("状态"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
-    # Draw commitment (YCZJCS-DRAW-v1): the nonce stays secret until the draw.
+    # The random draw's commitment (YCZJCS-DRAW-v1), set by the draw method at publication:
+    # the nonce stays secret until the draw.
     draw_commitment = models.CharField(max_length=64, blank=True)
     draw_nonce = models.CharField(max_length=64, blank=True)
     publish_count = models.PositiveSmallIntegerField(default=0)
@@ -363,139 +259,51 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
-    @property
-    def effective_min_step(self) -> Decimal:
-        """The auction's minimum decrement: set per request, else the rule
-        `auction_default_step_percent` of the ceiling (never below 0.01 yuan)."""
-        if self.min_step:
-            return self.min_step
-        from market.selectors import auction_default_step
 
-        return auction_default_step(ceiling=self.ceiling)
+class Invitation(models.Model):
+    """A pushed invitation (采购邀请). One per firm and request, so a retried push is a no-op."""
 
-    # --- transitions: guard and set fields only; services do the rest -----------------
+    class Mail(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        NONE = "none", _("无邮箱")
 
-    @fsm.transition(field=status, source=[Status.DRAFT, Status.FAILED], target=Status.PUBLISHED)
-    def publish(self, *, at, commitment: str, nonce_hex: str) -> None:
-        self.published_at = at
-        self.status_changed_at = at
-        self.publish_count += 1
-        self.draw_commitment = commitment
-        self.draw_nonce = nonce_hex
-        self.closing_reason = ""
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invitations")
+    round = models.PositiveSmallIntegerField(_("发布轮次"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    mail_status = models.CharField(max_length=10, choices=Mail.choices, default=Mail.PENDING)
+    mail_error = models.CharField(max_length=200, blank=True)
 
-    @fsm.transition(field=status, source=Status.PUBLISHED, target=Status.SELECTING)
-    def close_signup(self, *, at) -> None:
-        self.status_changed_at = at
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("采购邀请")
+        verbose_name_plural = _("采购邀请")
+        db_table = "bidding_invitation"
+        constraints = [
+            models.UniqueConstraint(fields=["request", "organisation", "round"], name="invitation_once_per_round"),
+        ]
 
-    @fsm.transition(field=status, source=Status.SELECTING, target=Status.AWAITING_CONFIRMATION)
-    def select(self, *, at, firm: Organisation, confirm_due=None) -> None:
-        self.selected_firm = firm
-        self.status_changed_at = at
-        self.confirm_due = confirm_due
 
-    @fsm.transition(field=status, source=[Status.SELECTING, Status.FAILED], target=Status.AWAITING_CONFIRMATION)
-    def pick_directly(self, *, at, firm: Organisation, reason: str, confirm_due) -> None:
-        """Direct pick (直接选取): flagged for supervision, with the owner's reason."""
-        self.selected_firm = firm
-        self.direct_pick = True
-        self.direct_pick_reason = reason
-        self.status_changed_at = at
-        self.confirm_due = confirm_due
-        self.closing_reason = ""
+class SignUp(models.Model):
+    """A firm's sign-up (报名) for a request."""
 
-    @fsm.transition(field=status, source=Status.AWAITING_CONFIRMATION, target=Status.PUBLICITY)
-    def confirm(self, *, at, publicity_ends_at=None) -> None:
-        self.status_changed_at = at
-        self.confirm_due = None
-        self.publicity_ends_at = publicity_ends_at
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="signups")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="signups")
+    round = models.PositiveSmallIntegerField(_("发布轮次"), default=1)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("报名时间"), default=timezone.now)
 
-    @fsm.transition(
-        field=status, source=[Status.AWAITING_CONFIRMATION, Status.PUBLICITY], target=Status.AWAITING_CONFIRMATION
-    )
-    def substitute(self, *, at, firm: Organisation, confirm_due=None) -> None:
-        """The selected firm declined: the next in line takes its place, to be confirmed again."""
-        self.selected_firm = firm
-        self.status_changed_at = at
-        self.confirm_due = confirm_due
-        self.publicity_ends_at = None
-
-    @fsm.transition(field=status, source=Status.PUBLICITY, target=Status.OBJECTION)
-    def lodge_objection(self, *, at) -> None:
-        """Publicity pauses; the time it had left is kept for a dismissal."""
-        remaining = (self.publicity_ends_at - at).total_seconds() if self.publicity_ends_at else 0
-        self.publicity_remaining_seconds = max(int(remaining), 0)
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.OBJECTION, target=Status.PUBLICITY)
-    def uphold_objection(self, *, at, firm: Organisation, publicity_ends_at) -> None:
-        """The selected firm is disqualified; the next in line is publicised for a full period."""
-        self.selected_firm = firm
-        self.publicity_ends_at = publicity_ends_at
-        self.publicity_remaining_seconds = None
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.OBJECTION, target=Status.PUBLICITY)
-    def dismiss_objection(self, *, at, publicity_ends_at) -> None:
-        self.publicity_ends_at = publicity_ends_at
-        self.publicity_remaining_seconds = None
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.PUBLICITY, target=Status.CONTRACTING,
-                    conditions=[lambda r: r.publicity_ends_at is not None])
-    def end_publicity(self, *, at, contract_due) -> None:
-        self.status_changed_at = at
-        self.contract_due = contract_due
-
-    @fsm.transition(field=status, source=Status.CONTRACTING, target=Status.IN_SERVICE,
-                    conditions=[lambda r: r.contract_owner_document_id is not None and r.contract_amount is not None])
-    def start_service(self, *, at, document: Document, service_ends_at) -> None:
-        """The firm's signed copy completes the contract; the service period starts."""
-        self.contract_firm_document = document
-        self.service_starts_at = at
-        self.service_ends_at = service_ends_at
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.IN_SERVICE, target=Status.DELIVERED)
-    def deliver(self, *, at, document: Document) -> None:
-        self.result_document = document
-        self.delivered_at = at
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.DELIVERED, target=Status.COMPLETED)
-    def accept(self, *, at) -> None:
-        self.completed_at = at
-        self.status_changed_at = at
-
-    @fsm.transition(
-        field=status, source=[Status.CONTRACTING, Status.IN_SERVICE, Status.DELIVERED], target=Status.TERMINATED
-    )
-    def terminate(self, *, at, reason: str) -> None:
-        self.closing_reason = reason
-        self.status_changed_at = at
-
-    @fsm.transition(
-        field=status,
-        source=[Status.PUBLISHED, Status.SELECTING, Status.AWAITING_CONFIRMATION, Status.PUBLICITY, Status.OBJECTION],
-        target=Status.FAILED,
-    )
-    def fail(self, *, at, reason: str) -> None:
-        self.selected_firm = None
-        self.status_changed_at = at
-        self.failure_count += 1
-        self.closing_reason = reason
-        self.confirm_due = None
-        self.publicity_ends_at = None
-
-    @fsm.transition(field=status, source=Status.COMPLETED, target=Status.RATED)
-    def rate(self, *, at) -> None:
-        """The owner's rating of the firm (or the default one) is recorded."""
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=[Status.DRAFT, Status.PUBLISHED, Status.FAILED], target=Status.CANCELLED)
-    def cancel(self, *, at, reason: str) -> None:
-        self.status_changed_at = at
-        self.closing_reason = reason
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("报名")
+        verbose_name_plural = _("报名")
+        db_table = "bidding_signup"
+        constraints = [
+            models.UniqueConstraint(fields=["request", "organisation", "round"], name="signup_once_per_round"),
+        ]
 
 
 class RequestExclusion(models.Model):
@@ -535,30 +343,23 @@ class DirectPickPolicy(models.Model):
         ]
 
 
-class Objection(models.Model):
-    """An objection (质疑) lodged by a registrant during publicity, answered by the bureau."""
+class Objection(WrittenAnswer):
+    """An objection (质疑) lodged by a registrant during publicity, answered by the bureau in
+    writing: upheld (the firm objected against is disqualified) or rejected."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待答复")
-        UPHELD = "upheld", _("质疑成立")
-        DISMISSED = "dismissed", _("质疑不成立")
+    VERDICTS = {"pending": "待答复", "upheld": "质疑成立", "rejected": "质疑不成立"}
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="objections")
     objector = models.ForeignKey(Organisation, verbose_name=_("质疑机构"), on_delete=models.PROTECT, related_name="+")
     against = models.ForeignKey(Organisation, verbose_name=_("被质疑机构"), on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("质疑理由"))
     attachment = models.ForeignKey(Document, verbose_name=_("附件"), on_delete=models.PROTECT, related_name="+")
-    lodged_at = models.DateTimeField(_("提出时间"))
-    answer_due = models.DateTimeField(_("答复期限"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    answer = models.TextField(_("答复"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    # Columns named before the written-answer model existed.
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 db_column="user_id")
+    filed_at = models.DateTimeField(_("提出时间"), db_column="lodged_at")
 
     class Meta:
-        ordering = ["-lodged_at", "-id"]
+        ordering = ["-filed_at", "-id"]
         verbose_name = _("质疑")
         verbose_name_plural = _("质疑")
         constraints = [
@@ -567,31 +368,31 @@ class Objection(models.Model):
         ]
 
 
-class TerminationRequest(models.Model):
-    """The owner's request that the bureau terminate a contract for breach, with evidence."""
+class TerminationRequest(WrittenAnswer):
+    """The owner's request that the bureau terminate a contract for the firm's breach, with
+    evidence: upheld (the contract ends) or rejected, in writing."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待处理")
-        GRANTED = "granted", _("已终止")
-        REFUSED = "refused", _("不予终止")
+    VERDICTS = {"pending": "待处理", "upheld": "已终止", "rejected": "不予终止"}
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="terminations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("违约事实"))
     evidence = models.ForeignKey(Document, verbose_name=_("证据"), on_delete=models.PROTECT, related_name="+")
-    asked_at = models.DateTimeField(_("申请时间"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    answer = models.TextField(_("处理意见"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    # Columns named before the written-answer model existed; requests filed before it
+    # have no answer deadline.
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 db_column="user_id")
+    filed_at = models.DateTimeField(_("申请时间"), db_column="asked_at")
+    answer_due = models.DateTimeField(_("处理期限"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", db_column="decided_by_id")
+    answered_at = models.DateTimeField(_("处理时间"), null=True, blank=True, db_column="decided_at")
 
     class Meta:
-        ordering = ["-asked_at", "-id"]
+        ordering = ["-filed_at", "-id"]
         verbose_name = _("终止申请")
         verbose_name_plural = _("终止申请")
         constraints = [
             models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="termination_one_pending"),
+            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="termination_answered_in_writing"),
         ]
 
 
@@ -627,14 +428,3 @@ class OverdueWarning(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "step_key"], name="overdue_once_per_step"),
         ]
-
-
-class Heartbeat(models.Model):
-    """Last time a periodic job ran; /healthz reads the beat sweep's."""
-
-    name = models.CharField(max_length=40, unique=True)
-    at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("心跳")
-        verbose_name_plural = _("心跳")

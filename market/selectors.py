@@ -1,106 +1,23 @@
-"""Reads of the market: rules, the working-day calendar, eligibility, lists and scopes."""
+"""Reads of the market: eligibility (the one door), lists, scopes, prices and to-do lists."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
-import chinese_calendar
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
+from core.jurisdiction import bureau_covers, bureau_filter
 from credit.selectors import credit_restriction, restricting_events
-from market.models import CalendarDay, Entry, Qualification, RequestExclusion, Rule, ServiceItem, ServiceRequest
-from market.rules import RULES
-
-# ---------------------------------------------------------------------------------------
-# Rules
-
-
-def rule_value(key: str) -> Decimal:
-    """The value in force of the rule `key`: the bureau's setting, else the default.
-
-    Raises KeyError for a key that is not a known rule, so a typo fails loudly.
-    """
-    default = RULES[key]
-    stored = Rule.objects.filter(key=key).values_list("value", flat=True).first()
-    return default.value if stored is None else stored
-
-
-def rule_int(key: str) -> int:
-    return int(rule_value(key))
-
-
-def auction_default_step(*, ceiling: Decimal) -> Decimal:
-    """The default minimum decrement of an auction: the rule `auction_default_step_percent`
-    of the ceiling, rounded to the fen, at least 0.01 yuan."""
-    step = (ceiling * rule_value("auction_default_step_percent") / 100).quantize(Decimal("0.01"))
-    return max(step, Decimal("0.01"))
-
-
-# ---------------------------------------------------------------------------------------
-# Working days (Chinese calendar: public holidays and 调休 make-up working days)
-
-
-def _library_is_workday(day: date) -> bool | None:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return None  # a year the library does not know yet
-
-
-def _overrides(start: date, end: date) -> dict[date, bool]:
-    return dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday"))
-
-
-def _is_workday(day: date, overrides: dict[date, bool]) -> bool:
-    if day in overrides:
-        return overrides[day]
-    known = _library_is_workday(day)
-    if known is not None:
-        return known
-    # Unknown year and no bureau entry: Monday to Friday until the bureau fills the table.
-    return day.weekday() < 5
-
-
-def workday_is(day: date) -> bool:
-    """Whether `day` is a working day: the bureau's table first, then chinese-calendar."""
-    return _is_workday(day, _overrides(day, day))
-
-
-def workday_add(day: date, n: int) -> date:
-    """The n-th working day after `day` (n >= 1); `day` itself does not count. One query."""
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    # Long holidays (Spring Festival) never hold more than ~10 days off in a row.
-    overrides = _overrides(day, day + timedelta(days=n * 3 + 20))
-    current, found = day, 0
-    while found < n:
-        current += timedelta(days=1)
-        if _is_workday(current, overrides):
-            found += 1
-    return current
-
-
-def workday_shift(at: datetime, n: int) -> datetime:
-    """The same local clock time on the n-th working day after `at`'s date."""
-    local = timezone.localtime(at)
-    target = workday_add(local.date(), n)
-    return timezone.make_aware(datetime.combine(target, local.time().replace(tzinfo=None)))
-
-
-def workday_due(at: datetime, n: int) -> datetime:
-    """A deadline of "within n working days": the end of the n-th working day after `at`."""
-    local = timezone.localtime(at)
-    target = workday_add(local.date(), n)
-    return timezone.make_aware(datetime.combine(target, time(23, 59, 59)))
-
-
-def day_due(at: datetime, n: int) -> datetime:
-    """A deadline of "within n (calendar) days": the end of the n-th day after `at`."""
-    local = timezone.localtime(at)
-    return timezone.make_aware(datetime.combine(local.date() + timedelta(days=n), time(23, 59, 59)))
-
+from market.extensions import TodoItem
+from market.models import (
+    Entry,
+    Qualification,
+    RequestExclusion,
+    ServiceItem,
+    ServiceRequest,
+)
 
 # ---------------------------------------------------------------------------------------
 # Eligibility: the one door every participation goes through
@@ -230,30 +147,30 @@ def registry_list(*, q: str = "", qualification: str = "") -> QuerySet[Organisat
 
 def request_visible_to_bureau(*, user, request: ServiceRequest) -> bool:
     """City bureau staff see every request; county staff only their county's."""
-    org = user.organisation
-    return bool(org and org.is_bureau and (org.region.is_city or org.region_id == request.region_id))
+    return bureau_covers(user=user, region_id=request.region_id)
 
 
 def requests_for_bureau(*, user) -> QuerySet[ServiceRequest]:
-    org = user.organisation
-    qs = ServiceRequest.objects.select_related("region", "service_item", "owner")
-    if not (org and org.is_bureau):
-        return qs.none()
-    return qs if org.region.is_city else qs.filter(region_id=org.region_id)
+    """Requests in the officer's scope (none for anyone else)."""
+    return bureau_filter(ServiceRequest.objects.select_related("region", "service_item", "owner"), user=user)
 
 
 def entries_for_bureau(*, user) -> QuerySet[Entry]:
     """Entry applications a bureau officer reviews: city staff all, county staff their county's firms."""
-    org = user.organisation
-    qs = Entry.objects.select_related("organisation", "organisation__region")
-    if not (org and org.is_bureau):
-        return qs.none()
-    return qs if org.region.is_city else qs.filter(organisation__region_id=org.region_id)
+    return bureau_filter(Entry.objects.select_related("organisation", "organisation__region"), user=user,
+                         field="organisation__region_id")
+
+
+def bureau_organisations(*, region_id: str) -> QuerySet[Organisation]:
+    """Bureau organisations responsible for region `region_id`: the city's and its own."""
+    return Organisation.objects.filter(kind=Organisation.Kind.BUREAU).filter(
+        Q(region__level="city") | Q(region_id=region_id)
+    )
 
 
 def signup_counts(*, requests: list[ServiceRequest]) -> dict[int, int]:
     """Sign-ups of the current round per request, for a page of requests (one query)."""
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     rounds = {r.pk: r.publish_count for r in requests}
     rows = (
@@ -268,37 +185,15 @@ def signup_counts(*, requests: list[ServiceRequest]) -> dict[int, int]:
 # Direct pick, price, to-do lists (待办) and overdue warnings
 
 
-def direct_pick_allowed(*, region_id: str, funding: str) -> bool:
-    """Whether the bureau's policy lets requests of this region and funding type be
-    published for direct pick (直接选取). No policy row means no."""
-    from market.models import DirectPickPolicy
-
-    return DirectPickPolicy.objects.filter(region_id=region_id, funding=funding, allowed=True).exists()
-
-
 def request_price(request: ServiceRequest) -> Decimal:
-    """The price a contract may not exceed: for an auction, the selected firm's own best bid
-    in the closed auction's ranking (a substitute contracts at its own price); for a draw or
-    a direct pick, the ceiling. One query for an auction, none otherwise."""
-    if request.method == ServiceRequest.Method.AUCTION and request.selected_firm_id:
-        from bidding.models import Auction
+    """The amount a contract with the selected firm may not exceed: what its selection
+    method says (its own bid in an auction, its quote in a comparison), else the ceiling."""
+    from market.selection import method_get
 
-        auction = (
-            Auction.objects.filter(request=request, status=Auction.Status.CLOSED).order_by("-round").only("ranking").first()
-        )
-        code = request.selected_firm.uscc
-        for row in auction.ranking if auction else []:
-            if row.get("code") == code and row.get("amount") is not None:
-                return Decimal(str(row["amount"]))
-    return request.ceiling
-
-
-@dataclass(frozen=True)
-class TodoItem:
-    request: ServiceRequest
-    action: str
-    due: datetime | None
-    overdue: bool
+    method = method_get(request.method)
+    if method is None or request.selected_firm_id is None or request.direct_pick:
+        return request.ceiling
+    return method.price(request, request.selected_firm)
 
 
 def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime) -> TodoItem:
@@ -307,9 +202,10 @@ def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datet
 
 def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
     """What waits on the user's organisation, and by when, soonest first (a fixed number of
-    queries): the owner confirms, uploads the contract, accepts, picks directly; the
-    selected firm signs the contract and delivers; the bureau answers objections and
-    decides termination requests in its scope."""
+    queries): the lifecycle's steps (the owner confirms, uploads the contract, accepts; the
+    selected firm signs and delivers; the bureau answers objections and termination
+    requests in its scope), then what other apps register (`market.extensions`)."""
+    from market.extensions import todo_providers
     from market.models import Objection, TerminationRequest
 
     now = now or timezone.now()
@@ -327,11 +223,6 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
             items.append(_todo(r, "上传签订的合同", r.contract_due, now))
         for r in mine.filter(status=S.DELIVERED):
             items.append(_todo(r, "验收服务成果", None, now))
-        for r in mine.filter(status=S.SELECTING, method=ServiceRequest.Method.DIRECT):
-            items.append(_todo(r, "在报名机构中直接选取", None, now))
-        after = rule_int("direct_pick_after_failures")
-        for r in mine.filter(status=S.FAILED, failure_count__gte=after):
-            items.append(_todo(r, "重新发布或在报名机构中直接选取", None, now))
     elif org.is_intermediary:
         mine = ServiceRequest.objects.filter(selected_firm=org).select_related(*related)
         for r in mine.filter(status=S.AWAITING_CONFIRMATION):
@@ -351,7 +242,9 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
         for t in TerminationRequest.objects.filter(
             status=TerminationRequest.Status.PENDING, request__in=scope
         ).select_related(*(f"request__{f}" for f in related)):
-            items.append(_todo(t.request, "处理业主的终止合同申请", None, now))
+            items.append(_todo(t.request, "处理业主的终止合同申请", t.answer_due, now))
+    for provider in todo_providers():
+        items.extend(provider(user, now))
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
     return sorted(items, key=lambda i: (i.due or far, i.request.pk))
 

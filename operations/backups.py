@@ -264,11 +264,15 @@ class BackupCheck:
 
 
 def _document_model():
-    try:
-        from core.models import Document  # where the restructure (issue 8) puts it
-    except ImportError:
-        from market.models import Document
-    return Document
+    """The uploaded-file record (it has moved between apps; its table has not)."""
+    from django.apps import apps
+
+    for label in ("core", "accounts", "market"):
+        try:
+            return apps.get_model(label, "Document")
+        except LookupError:
+            continue
+    raise BackupError("no Document model")
 
 
 def _audit_check() -> tuple[bool, str]:

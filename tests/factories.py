@@ -9,8 +9,14 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Organisation, Region, User
-from market.models import Entry, Qualification, QualificationType, ServiceItem, ServiceRequest
-from market.uscc import uscc_check_char
+from core.uscc import uscc_check_char
+from market.models import (
+    Entry,
+    Qualification,
+    QualificationType,
+    ServiceItem,
+    ServiceRequest,
+)
 
 _serial = itertools.count(1)
 
@@ -105,8 +111,8 @@ def firm_user(
 
 def request_draft(*, owner: User, method: str = "draw", item: ServiceItem | None = None, **overrides) -> ServiceRequest:
     """A draft whose deadlines satisfy the rules (sign-up closes 5 working days from now)."""
-    from market.selectors import workday_shift
-    from market.services import request_draft_save
+    from core.calendar import workday_shift
+    from market.services_requests import request_draft_save
 
     now = timezone.now()
     deadline = workday_shift(now, 5)
@@ -134,7 +140,7 @@ def request_draft(*, owner: User, method: str = "draw", item: ServiceItem | None
 
 
 def published_request(*, owner: User | None = None, **overrides) -> ServiceRequest:
-    from market.services import request_publish
+    from market.services_requests import request_publish
 
     owner = owner or owner_user()
     req = request_draft(owner=owner, **overrides)

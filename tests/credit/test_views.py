@@ -1,12 +1,12 @@
 """Credit pages: public list and score breakdown, the firm's page and appeal, the bureau's
 issue / revoke / answer pages and sanction table."""
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Document
 from credit.models import CreditAppeal, CreditEvent, SanctionRule
 from credit.services import credit_event_issue
-from market.models import Document
 from tests.credit.helpers import evidence_for
 from tests.factories import bureau_user, firm_user
 
@@ -90,7 +90,7 @@ def test_bureau_answers_an_appeal_and_revokes_on_the_event_page(client):
     client.force_login(officer)
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "reject", "answer": ""}).status_code == 400
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "reject", "answer": "维持"}).status_code == 302
-    assert CreditAppeal.objects.get(event=event).decision == "rejected"
+    assert CreditAppeal.objects.get(event=event).status == "rejected"
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "revoke", "reason": "复核撤销"}).status_code == 302
     event.refresh_from_db()
     assert event.status == "revoked"

@@ -16,7 +16,7 @@ from operations.backups import BackupError, backup_create, backup_verify, manife
 
 
 def stored_document(text: bytes = b"%PDF-1.4\n% contract\n"):
-    from market.services import document_store
+    from accounts.services import document_store
     from tests.factories import owner_user
 
     owner = owner_user()

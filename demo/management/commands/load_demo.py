@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Region, User
-from market.models import Entry, Qualification, QualificationType, ServiceItem, ServiceRequest, StaffMember
+from market.models import (
+    Entry,
+    Qualification,
+    QualificationType,
+    ServiceItem,
+    ServiceRequest,
+    StaffMember,
+)
 
 DEMO_PASSWORD = "Yichun@2026"
 
@@ -86,9 +93,15 @@ class Command(BaseCommand):
     # --- requests in every state --------------------------------------------------------
 
     def _requests(self, seed) -> None:
-        from bidding.services import signup_create
-        from market.selectors import eligible_firms, workday_shift
-        from market.services import request_cancel, request_close_signup, request_draft_save, request_publish
+        from core.calendar import workday_shift
+        from market.selectors import eligible_firms
+        from market.services_requests import (
+            request_cancel,
+            request_close_signup,
+            request_draft_save,
+            request_publish,
+            signup_create,
+        )
 
         owners = list(User.objects.filter(organisation__kind=Organisation.Kind.OWNER).order_by("pk"))
         items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
@@ -154,7 +167,7 @@ class Command(BaseCommand):
         from bidding.services_draw import draw_run
         from credit.models import CreditEvent
         from market.selectors import qualifying_certificates
-        from market.services import request_close_signup
+        from market.services_requests import request_close_signup
 
         today = timezone.localdate(now)
         roomy = [
@@ -186,14 +199,21 @@ class Command(BaseCommand):
         failures. Only deadlines are moved (QuerySet.update), as if time had passed."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
+        from bidding.services_direct import direct_pick_policy_set, request_direct_pick
         from bidding.services_draw import draw_run
-        from bidding.services_selection import request_confirm
+        from core.calendar import workday_shift
         from market.models import DirectPickPolicy
-        from market.selectors import qualifying_certificates, workday_shift
-        from market.services import request_close_signup, request_republish
-        from market.services_lifecycle import (
-            contract_upload, direct_pick_policy_set, objection_lodge, publicity_end, request_accept,
-            request_direct_pick, result_deliver, termination_ask, termination_decide,
+        from market.selectors import qualifying_certificates
+        from market.services_requests import request_close_signup, request_republish
+        from market.services_results import (
+            contract_upload,
+            objection_lodge,
+            publicity_end,
+            request_accept,
+            request_confirm,
+            result_deliver,
+            termination_ask,
+            termination_decide,
         )
 
         officer = User.objects.get(username="yc_xzspj")
@@ -276,8 +296,12 @@ class Command(BaseCommand):
         record), so the registry stars and the public credit list show something."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from credit.services import credit_appeal_file, credit_event_issue, credit_score_refresh
-        from market.services import document_store
+        from accounts.services import document_store
+        from credit.services import (
+            credit_appeal_file,
+            credit_event_issue,
+            credit_score_refresh,
+        )
         from ratings.services import (
             rating_default_record,
             rating_dispute_file,
