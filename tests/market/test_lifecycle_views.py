@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from market.services_requests import requests_sweep_due
 from market.models import DirectPickPolicy, Objection, OverdueWarning, ServiceRequest
+from market.services_requests import requests_sweep_due
 from market.services_results import objection_lodge, result_deliver, termination_ask
 from tests.factories import bureau_user, firm_user, owner_user
 from tests.market.test_after_selection import (
