@@ -19,10 +19,13 @@ tables, `kombu_queue` / `kombu_message`):
   re-inserts unacknowledged messages only on a warm shutdown.
 - **WAL and a busy timeout** on every connection (readers never block the writer; a writer
   waits up to `busy_timeout` seconds, default 30, instead of failing with "database is
-  locked"), and no pooled connection crosses a fork (NullPool): the worker forks its pool
-  and its embedded beat.
+  locked"; an idle poll takes no lock at all), synchronous=NORMAL (no fsync inside the
+  write lock; WAL loses no commit when a process dies), and no pooled connection crosses a
+  fork (the worker forks its pool and its embedded beat).
 - **A poison message never stops the consumer:** a row whose payload is not JSON is logged
   and deleted.
+- **Concurrent first use:** two processes creating the tables or declaring the same queue
+  at once on a fresh file (Daphne and the beat do) no longer fail on the loser's insert.
 
 Use: `CELERY_BROKER_URL=sqla+sqlite:///<path>` (the default without REDIS_URL, see
 `config/settings/base.py`) selects this transport. Remote control (`celery inspect`) is
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from datetime import datetime, timedelta
@@ -42,7 +46,7 @@ from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.transport import virtual
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,9 @@ class Channel(kombu_sqla.Channel):
         options = connection.client.transport_options
         self.visibility_timeout = float(options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT))
         self.busy_timeout = float(options.get("busy_timeout", DEFAULT_BUSY_TIMEOUT))
+        self.synchronous = str(options.get("synchronous", "NORMAL")).upper()
+        if self.synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"broker: synchronous must be NORMAL, FULL, EXTRA or OFF, not {self.synchronous}")
         self._leases: dict[str, int] = {}  # delivery tag -> message row id
         self._leases_lock = threading.Lock()
         self._expired_checked = 0.0
@@ -88,14 +95,19 @@ class Channel(kombu_sqla.Channel):
     def _engine_from_config(self):
         url = self.connection.client.hostname
         busy_ms = int(self.busy_timeout * 1000)
-        # NullPool: a connection per transaction, so none is ever inherited by a fork.
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": self.busy_timeout})
+        # Pooled connections (closing the last connection of a WAL file checkpoints and
+        # fsyncs it: a connection per message was 30 ms a message); a forked child (the
+        # worker's pool, its embedded beat) drops the inherited ones, below.
+        engine = create_engine(url, connect_args={"timeout": self.busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            # In WAL mode NORMAL loses no commit when a process dies (only, at worst, the
+            # last ones on a power cut) and keeps the fsync out of the write lock.
+            cursor.execute(f"PRAGMA synchronous={self.synchronous}")
             cursor.close()
 
         return engine
@@ -110,9 +122,25 @@ class Channel(kombu_sqla.Channel):
                     from sqlalchemy.orm import sessionmaker
 
                     engine = self._engine_from_config()
-                    kombu_sqla.metadata.create_all(engine)
+                    for attempt in range(3):
+                        try:
+                            kombu_sqla.metadata.create_all(engine)
+                            break
+                        except kombu_sqla.OperationalError:  # another process created them first
+                            time.sleep(0.1 * (attempt + 1))
                     cached = self._engines[url] = (engine, sessionmaker(bind=engine))
         return cached
+
+    def _get_or_create(self, queue):
+        """kombu's, safe when two processes declare the same new queue at once (Daphne and
+        the beat do, on a fresh file): the loser of the insert reads the winner's row."""
+        for attempt in range(3):
+            try:
+                return super()._get_or_create(queue)
+            except IntegrityError:
+                self.session.rollback()
+                time.sleep(0.05 * (attempt + 1))
+        return super()._get_or_create(queue)
 
     # --- taking a message: a lease ------------------------------------------------------
 
@@ -134,10 +162,19 @@ class Channel(kombu_sqla.Channel):
     def _get(self, queue):
         obj = self._get_or_create(queue)
         session = self.session
+        table = self.message_cls.__table__
+        if time.monotonic() - self._expired_checked < EXPIRED_CHECK_EVERY:
+            # An idle poll takes no write lock: producers never queue behind it.
+            waiting = session.execute(
+                table.select().with_only_columns(table.c.id)
+                .where(table.c.queue_id == obj.id, table.c.visible == True).limit(1)  # noqa: E712
+            ).first()
+            session.commit()
+            if waiting is None:
+                raise Empty()
         session.execute(text("BEGIN IMMEDIATE"))  # the write lock first: one taker per row
         try:
             self._release_expired(obj.id)
-            table = self.message_cls.__table__
             row = session.execute(
                 table.select()
                 .with_only_columns(table.c.id, table.c.payload)
@@ -196,6 +233,15 @@ class Channel(kombu_sqla.Channel):
             return super()._size(queue)
         finally:
             self.session.commit()  # never hold a connection (and a read snapshot) between calls
+
+
+def _forget_engines_after_fork() -> None:
+    """In a forked child, never use the parent's pooled SQLite connections."""
+    for engine, _ in Channel._engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 
 class Transport(kombu_sqla.Transport):
