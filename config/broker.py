@@ -89,6 +89,7 @@ class Channel(kombu_sqla.Channel):
         self._leases: dict[str, int] = {}  # delivery tag -> message row id
         self._leases_lock = threading.Lock()
         self._expired_checked = 0.0
+        self._queue_ids: dict[str, int] = {}
 
     # --- engine -------------------------------------------------------------------------
 
@@ -142,6 +143,24 @@ class Channel(kombu_sqla.Channel):
                 time.sleep(0.05 * (attempt + 1))
         return super()._get_or_create(queue)
 
+    def _queue_id(self, queue) -> int:
+        queue_id = self._queue_ids.get(queue)
+        if queue_id is None:
+            queue_id = self._queue_ids[queue] = self._get_or_create(queue).id
+        return queue_id
+
+    def _put(self, queue, payload, **kwargs):
+        """One INSERT, not kombu's ORM round (the same row)."""
+        table = self.message_cls.__table__
+        queue_id = self._queue_id(queue)
+        try:
+            self.session.execute(table.insert().values(queue_id=queue_id, payload=json.dumps(payload),
+                                                       visible=True, version=1))
+            self.session.commit()
+        except kombu_sqla.OperationalError:
+            self.session.rollback()
+            raise  # the publish fails (and Celery retries it) rather than being lost
+
     # --- taking a message: a lease ------------------------------------------------------
 
     def _release_expired(self, queue_id: int) -> None:
@@ -160,25 +179,25 @@ class Channel(kombu_sqla.Channel):
             log.warning("broker: %d message(s) whose consumer died are delivered again", result.rowcount)
 
     def _get(self, queue):
-        obj = self._get_or_create(queue)
+        queue_id = self._queue_id(queue)
         session = self.session
         table = self.message_cls.__table__
         if time.monotonic() - self._expired_checked < EXPIRED_CHECK_EVERY:
             # An idle poll takes no write lock: producers never queue behind it.
             waiting = session.execute(
                 table.select().with_only_columns(table.c.id)
-                .where(table.c.queue_id == obj.id, table.c.visible == True).limit(1)  # noqa: E712
+                .where(table.c.queue_id == queue_id, table.c.visible == True).limit(1)  # noqa: E712
             ).first()
             session.commit()
             if waiting is None:
                 raise Empty()
         session.execute(text("BEGIN IMMEDIATE"))  # the write lock first: one taker per row
         try:
-            self._release_expired(obj.id)
+            self._release_expired(queue_id)
             row = session.execute(
                 table.select()
                 .with_only_columns(table.c.id, table.c.payload)
-                .where(table.c.queue_id == obj.id, table.c.visible == True)  # noqa: E712
+                .where(table.c.queue_id == queue_id, table.c.visible == True)  # noqa: E712
                 .order_by(table.c.id)
                 .limit(1)
             ).first()
