@@ -72,6 +72,7 @@ stop_all() {
     sleep 0.1
   done
   for name in celery daphne; do
+    alive "$name" && note "$name still running after ${STOP_GRACE} s: killed"
     [[ -n ${pid[$name]:-} ]] && kill -KILL -- "-${pid[$name]}" 2>/dev/null
   done
   wait 2>/dev/null
