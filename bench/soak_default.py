@@ -19,7 +19,8 @@ Printed at the end, one JSON line: auctions whose every watcher got `result` (th
 all of them), watchers that got the `status` of the start and of the close as messages
 (not only through a snapshot), resyncs and reconnects, bids acknowledged, the supervisor's
 worker and Daphne restarts, the error lines in the logs (Traceback / ERROR / CRITICAL),
-and how long SIGTERM took to stop everything. --kill-worker-every K SIGKILLs the Celery
+how often a Daphne process learnt a start or close from the database because the worker
+made it (`hub_re_reads`), and how long SIGTERM took to stop everything. --kill-worker-every K SIGKILLs the Celery
 worker at the start of every K-th auction (chaos: the supervisor must restart it and no
 watcher may notice).
 
@@ -204,7 +205,9 @@ class Soak:
         for command in (["migrate", "--noinput"], ["load_demo"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
                            stdout=subprocess.DEVNULL)
-        env.update(PORT=str(self.port), HOST="127.0.0.1", PY=sys.executable, RUN_DEMO="0")
+        # INFO only so that Daphne logs each time a socket hub re-read a change another
+        # process made (counted below); nothing else differs from `make run`.
+        env.update(PORT=str(self.port), HOST="127.0.0.1", PY=sys.executable, RUN_DEMO="0", LOG_LEVEL="INFO")
         self.run_sh = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, start_new_session=True,
                                        stdout=open(self.var_dir / "run.out", "wb"), stderr=subprocess.STDOUT)
         deadline = time.time() + 120
@@ -290,7 +293,11 @@ class Soak:
                     if len(sample) < 5:
                         sample.append(f"{name}: {line.strip()[:200]}")
         run_log = (self.var_dir / "run.log").read_text()
+        daphne_log = (self.var_dir / "daphne.log").read_text(errors="replace")
         return {"log_errors": errors, "log_error_sample": sample,
+                # Changes a socket learnt from the database, not the channel layer (made by
+                # the worker's beat): the path the in-process default depends on.
+                "hub_re_reads": len(re.findall(r"re-read from the database", daphne_log)),
                 "worker_restarts": len(re.findall(r"celery exited", run_log)),
                 "daphne_restarts": len(re.findall(r"daphne exited", run_log))}
 
