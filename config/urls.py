@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from config import health
 
@@ -12,9 +11,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
-    path("api/v1/", include("market.api_urls")),
-    path("api/v1/", include("bidding.api_urls")),
+    path("api/v1/", include("docking.api_urls")),
+    path("", include("docking.urls")),
     path("", include("bidding.urls")),
     path("", include("credit.views")),
     path("", include("ratings.views")),
