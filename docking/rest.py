@@ -229,6 +229,16 @@ class Cursor(CursorPagination):
     max_page_size = 200
     ordering = "-id"
 
+    def decode_cursor(self, request):
+        # DRF answers a bad cursor with 404; it is bad input (400), the page exists.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            from core.exceptions import ValidationFailed
+
+            raise ValidationFailed("分页游标无效，请使用上一页应答中的 next 或 previous。",
+                                   errors={"cursor": ["分页游标无效。"]}) from None
+
 
 def record_key_use(request, view) -> None:
     """Note the key and the operation on the Django request; the middleware writes the

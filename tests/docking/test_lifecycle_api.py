@@ -189,3 +189,8 @@ def test_auction_bids_through_the_api_use_the_auction_service(owner):
     ladder = as_json(ApiClient().get(f"/api/v1/requests/{code}/auction/ladder/"))
     assert [b["amount"] for b in ladder["bids"]] == ["90000.00", "85000.00", "80000.00"]
     assert ladder["ranking"][0]["uscc"] == firms[2].organisation.uscc and ladder["status"] == "closed"
+    from tests.docking.test_ocds import assert_valid_package
+
+    package = as_json(ApiClient().get(f"/api/v1/requests/{code}/ocds/"))
+    assert_valid_package(package)
+    assert [d["value"]["amount"] for d in package["releases"][0]["bids"]["details"]] == [90000.0, 85000.0, 80000.0]
