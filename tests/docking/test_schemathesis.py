@@ -15,13 +15,24 @@ import schemathesis
 from django.conf import settings as django_settings
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from tests.docking.support import county_platform, key_for
 from tests.factories import bureau_user, firm_user, owner_user, published_request
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+# Generated cases only (positive and negative), a few per operation and caller: the
+# coverage phase would add dozens of boundary cases per operation and minutes to CI.
+CONFIG = SchemathesisConfig.from_str(f"""
+[phases.coverage]
+enabled = false
+[phases.stateful]
+enabled = false
+[generation]
+max-examples = {EXAMPLES}
+""")
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application(), config=CONFIG)
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     openapi_checks.status_code_conformance,
