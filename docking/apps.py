@@ -9,3 +9,6 @@ class DockingConfig(AppConfig):
         from docking import listeners, schema_ext  # noqa: F401 — registers the OpenAPI extension
 
         listeners.connect()
+        from docking import tasks, webhooks
+
+        webhooks.queue_with(tasks.delivery_queue)

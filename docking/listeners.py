@@ -108,7 +108,7 @@ def on_entry_approved(event: str, *, organisation_id: int, **_payload) -> None:
 def _safe(fn, *args, **kwargs) -> None:
     try:
         fn(*args, **kwargs)
-    except Exception:  # noqa: BLE001 — the change is committed; a webhook must not undo or break it
+    except Exception:  # the change is committed; a webhook must not undo or break it
         log.exception("webhook listener %s failed", fn.__name__)
 
 

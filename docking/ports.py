@@ -10,7 +10,13 @@ from bidding.services import signup_create
 from bidding.services_auction import bid_place
 from bidding.services_selection import request_confirm, request_decline
 from credit.services import credit_appeal_file
-from market.services import request_cancel, request_draft_save, request_publish, request_refresh, request_republish
+from market.services import (
+    request_cancel,
+    request_draft_save,
+    request_publish,
+    request_refresh,
+    request_republish,
+)
 from market.services_lifecycle import (
     contract_upload,
     objection_lodge,
@@ -19,7 +25,11 @@ from market.services_lifecycle import (
     result_deliver,
     termination_ask,
 )
-from ratings.services import rating_dispute_file, rating_submit_firm, rating_submit_owner
+from ratings.services import (
+    rating_dispute_file,
+    rating_submit_firm,
+    rating_submit_owner,
+)
 
 __all__ = [
     "bid_place", "contract_upload", "credit_appeal_file", "objection_lodge", "rating_dispute_file",

@@ -7,7 +7,6 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
-from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.pagination import CursorPagination

@@ -15,3 +15,7 @@ def webhooks_sweep() -> int:
     from docking.webhooks import deliveries_due
 
     return deliveries_due()
+
+
+def delivery_queue(delivery_id: str, countdown: float = 0) -> None:
+    webhook_deliver_task.apply_async((delivery_id,), countdown=countdown)

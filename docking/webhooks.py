@@ -137,13 +137,23 @@ def webhook_event_emit(*, type: str, data: dict, organisation_ids: list[int], re
     return event
 
 
-def _enqueue(ids: list[str], countdown: float = 0) -> None:
-    from docking.tasks import webhook_deliver_task
+# How a delivery is queued: set to the Celery task by DockingConfig.ready() (the domain
+# code never imports the task adapter); without it, the beat's sweep delivers.
+_queue = None
 
+
+def queue_with(fn) -> None:
+    global _queue
+    _queue = fn
+
+
+def _enqueue(ids: list[str], countdown: float = 0) -> None:
+    if _queue is None:
+        return
     for pk in ids:
         try:
-            webhook_deliver_task.apply_async((pk,), countdown=countdown)
-        except Exception:  # noqa: BLE001 — a broker hiccup: the beat sweep picks it up
+            _queue(pk, countdown)
+        except Exception:  # a broker hiccup: the beat sweep picks it up
             log.exception("could not queue webhook delivery %s", pk)
 
 

@@ -80,7 +80,7 @@ class Receiver:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.secret = ""
-        self.events: "queue.Queue[dict]" = queue.Queue()
+        self.events: queue.Queue[dict] = queue.Queue()
         self.seen: set[str] = set()
         outer = self
 

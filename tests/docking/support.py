@@ -66,9 +66,9 @@ def error_of(response) -> dict:
 
 
 def push_body(*, owner_uscc: str, **overrides) -> dict:
-    from core.calendar import workday_shift
     from django.utils import timezone
 
+    from core.calendar import workday_shift
     from tests.factories import service_item
 
     deadline = workday_shift(timezone.now(), 5)

@@ -8,7 +8,13 @@ import pytest
 from accounts.models import Organisation
 from docking.models import ExternalRequest
 from market.models import ServiceRequest
-from tests.docking.support import ApiClient, county_platform, error_of, key_for, push_body
+from tests.docking.support import (
+    ApiClient,
+    county_platform,
+    error_of,
+    key_for,
+    push_body,
+)
 from tests.factories import make_uscc, owner_user, published_request
 
 pytestmark = pytest.mark.django_db

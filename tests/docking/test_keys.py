@@ -12,7 +12,13 @@ from django.test import Client
 
 from docking.keys import apikey_find
 from docking.models import ApiKey, ApiKeyUse
-from tests.docking.support import ApiClient, county_platform, error_of, give_uscc, key_for
+from tests.docking.support import (
+    ApiClient,
+    county_platform,
+    error_of,
+    give_uscc,
+    key_for,
+)
 from tests.factories import bureau_user, firm_user, owner_user
 
 pytestmark = pytest.mark.django_db

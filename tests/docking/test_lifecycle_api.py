@@ -14,7 +14,14 @@ from django.utils import timezone
 from credit.models import CreditEvent
 from market.models import ServiceRequest
 from market.services import requests_sweep_due
-from tests.docking.support import ALL_FIRM, ALL_OWNER, ApiClient, error_of, key_for, push_body
+from tests.docking.support import (
+    ALL_FIRM,
+    ALL_OWNER,
+    ApiClient,
+    error_of,
+    key_for,
+    push_body,
+)
 from tests.factories import firm_user, owner_user, service_item
 
 pytestmark = pytest.mark.django_db

@@ -80,10 +80,10 @@ def test_schema_documents_the_address(client):
 # ---------------------------------------------------------------------------------------
 # Validation against the OCDS 1.1 schemas shipped in docking/schema/
 
-import pathlib  # noqa: E402
+import pathlib
 
-import jsonschema  # noqa: E402
-from referencing import Registry, Resource  # noqa: E402
+import jsonschema
+from referencing import Registry, Resource
 
 SCHEMA_DIR = pathlib.Path(__file__).resolve().parents[2] / "docking" / "schema"
 

@@ -11,9 +11,21 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from docking.models import WebhookDelivery, WebhookEvent, WebhookSubscription
-from docking.webhooks import deliveries_due, retry_delay, signature_verify, webhook_event_emit
+from docking.webhooks import (
+    deliveries_due,
+    retry_delay,
+    signature_verify,
+    webhook_event_emit,
+)
 from tests.docking.receiver import Receiver
-from tests.docking.support import ALL_OWNER, ApiClient, county_platform, error_of, key_for, push_body
+from tests.docking.support import (
+    ALL_OWNER,
+    ApiClient,
+    county_platform,
+    error_of,
+    key_for,
+    push_body,
+)
 from tests.factories import make_uscc, published_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
