@@ -83,13 +83,14 @@ def keys(db, settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["anonymous", "owner", "firm", "county", "bureau"])
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, who, keys):
-    headers = {"Authorization": f"Bearer {keys[who]}"} if keys[who] else {}
-    response = case.call_and_validate(headers=headers, checks=CHECKS)
-    OPERATIONS.add(f"{case.method} {case.path}")
-    COUNTS[f"status:{response.status_code}"] += 1
-    COUNTS[f"caller:{who}"] += 1
+def test_api_conforms_to_its_schema(case, keys):
+    """Each generated request is sent by every kind of caller."""
+    for who, key in keys.items():
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        OPERATIONS.add(f"{case.method} {case.path}")
+        COUNTS[f"status:{response.status_code}"] += 1
+        COUNTS[f"caller:{who}"] += 1
