@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/v1/", include("docking.api_urls")),
     path("", include("docking.urls")),
     path("", include("bidding.urls")),
-    path("", include("credit.views")),
-    path("", include("ratings.views")),
+    path("", include("credit.urls")),
+    path("", include("ratings.urls")),
     path("", include("market.urls")),
 ]

@@ -11,10 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Region
+from bidding.methods import AUCTION
 from core.exceptions import InvalidState, NotAllowed, NotFound, ValidationFailed
 from docking import ports, selectors
 from docking import serializers as s
 from docking.keys import actor_for
+from docking.methods import METHODS
 from docking.models import ApiKey, Scope, WebhookDelivery
 from docking.rest import Cursor, key_of, record_key_use
 from market.models import ServiceItem, ServiceRequest
@@ -52,7 +54,7 @@ SINCE = _param("since", "只返回该时间（ISO 8601，不带时区按北京�
 CURSOR = [_param("cursor", "分页游标（取自上一页的 next）"), _param("page_size", "每页条数，最多200", type=int)]
 
 
-def _since(request):
+def since_param(request):
     try:
         return selectors.since_parse(request.query_params.get("since"))
     except ValueError:
@@ -111,7 +113,7 @@ class AnnouncementCursor(Cursor):
 
 @extend_schema(summary="采购公告", description="公开的采购需求（不含草稿），最新发布在前；筛选同公告页面。", tags=["requests"],
                parameters=[_param("region", "区划代码"), _param("service_item", "服务事项编码"),
-                           _param("method", "选取方式", enum=ServiceRequest.Method.values),
+                           _param("method", "选取方式", enum=METHODS),
                            _param("status", "状态", enum=[v for v in ServiceRequest.Status.values if v != "draft"]),
                            _param("q", "项目名称关键词或项目编号"), *CURSOR],
                responses={200: s.AnnouncementSerializer(many=True), **errors(400, 401, 429)})
@@ -150,7 +152,7 @@ class ResultList(ApiListView):
     pagination_class = ResultCursor
 
     def get_queryset(self):
-        return selectors.results_since(since=_since(self.request), region=_short(self.request, "region"))
+        return selectors.results_since(since=since_param(self.request), region=_short(self.request, "region"))
 
 
 class RegistryCursor(Cursor):
@@ -169,7 +171,7 @@ class RegistryList(ApiListView):
     def get_queryset(self):
         r = self.request
         return selectors.registry_rows(q=_short(r, "q"), qualification=_short(r, "qualification"),
-                                       since=_since(r)).order_by("entry__approved_at", "id")
+                                       since=since_param(r)).order_by("entry__approved_at", "id")
 
 
 @extend_schema(summary="一家中介机构", tags=["registry"],
@@ -212,7 +214,7 @@ class Statistics(ApiView):
         region = _short(request, "region")
         if region and not Region.objects.filter(code=region).exists():
             raise ValidationFailed("区划代码不存在。", errors={"region": ["区划代码不存在。"]})
-        return Response(s.StatisticsSerializer(selectors.statistics(region=region, since=_since(request))).data)
+        return Response(s.StatisticsSerializer(selectors.statistics(region=region, since=since_param(request))).data)
 
 
 @extend_schema(summary="竞价阶梯（结束后公开）", description="竞价结束后每一次有效出价（代号、机构、金额、时间）和排名；结束前为 404。",
@@ -223,7 +225,7 @@ class AuctionLadder(ApiView):
     def get(self, request, code: str):
         from bidding.models import Auction, Bid
 
-        req = selectors.requests_visible(None).filter(code=code[:24], method=ServiceRequest.Method.AUCTION).first()
+        req = selectors.requests_visible(None).filter(code=code[:24], method=AUCTION).first()
         if req is None:
             raise NotFound("项目不存在或不是竞价选取。")
         ports.request_refresh(req)
@@ -338,7 +340,7 @@ class MyRequestList(ApiListView):
         status_ = _short(self.request, "status")
         if status_:
             qs = qs.filter(status=status_)
-        since = _since(self.request)
+        since = since_param(self.request)
         if since is not None:
             qs = qs.filter(status_changed_at__gte=since) | qs.filter(created_at__gte=since)
         return qs
@@ -621,7 +623,7 @@ class BidPlace(_RequestAction):
         from bidding.selectors_auction import auction_current
 
         user = _firm_actor(request)
-        if req.method != ServiceRequest.Method.AUCTION:
+        if req.method != AUCTION:
             raise InvalidState("该项目不是竞价选取。", code="not_auction")
         auction = auction_current(request=req)
         if auction is None:

@@ -3,14 +3,12 @@
 The listeners take the payloads of `core.events` ("request.status_changed" and the
 transition events with request_id, code, transition, from_state, to_state;
 "entry.approved" with entry_id, organisation_id; "credit.event_issued" and
-"credit.event_lifted" with event_id). Until `core.events` is on this branch, a bridge of
-model signals announces the same events after commit (state changes seen by comparing a
-row's status on load and on save); `connect()` uses whichever exists.
+"credit.event_lifted" with event_id). They run after commit; each records the webhook
+event and queues its deliveries (the HTTP happens in Celery tasks).
 """
 
 import logging
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,13 +103,6 @@ def on_entry_approved(event: str, *, organisation_id: int, **_payload) -> None:
                        dedupe_key=f"entry.approved:{org.pk}:{entry.approved_at.isoformat()}")
 
 
-def _safe(fn, *args, **kwargs) -> None:
-    try:
-        fn(*args, **kwargs)
-    except Exception:  # the change is committed; a webhook must not undo or break it
-        log.exception("webhook listener %s failed", fn.__name__)
-
-
 # ---------------------------------------------------------------------------------------
 # Wiring
 
@@ -119,69 +110,15 @@ _connected = False
 
 
 def connect() -> None:
+    """Listen to the domain events (`core.events`, after commit); once per process."""
     global _connected
     if _connected:
         return
     _connected = True
-    try:
-        from core import events
-    except ImportError:
-        events = None
-    if events is not None:
-        for name in REQUEST_EVENTS:
-            events.listen(name)(on_request_event)
-        events.listen("credit.event_issued")(on_credit_event)
-        events.listen("credit.event_lifted")(on_credit_event)
-        events.listen("entry.approved")(on_entry_approved)
-        return
-    _bridge()
+    from core import events
 
-
-def _bridge() -> None:
-    """Interim: the same events from model signals, after commit."""
-    from django.db.models.signals import post_init, post_save
-
-    from credit.models import CreditEvent
-    from market.models import Entry, ServiceRequest
-
-    def remember(sender, instance, **kwargs):
-        instance._docking_status = instance.__dict__.get("status")
-
-    def request_saved(sender, instance, created, **kwargs):
-        before, after = getattr(instance, "_docking_status", None), instance.status
-        instance._docking_status = after
-        if created or before == after:
-            return
-        names = ["request.status_changed"]
-        if after == "published":
-            names.append("request.published")
-        elif after == "awaiting_confirmation":
-            names.append("request.selected")
-        elif after == "in_service":
-            names.append("request.contracted")
-        elif after == "completed":
-            names.append("request.completed")
-        pk = instance.pk
-        for name in names:
-            transaction.on_commit(lambda name=name: _safe(on_request_event, name, request_id=pk, from_state=before,
-                                                          to_state=after))
-
-    def credit_saved(sender, instance, created, **kwargs):
-        before, after = getattr(instance, "_docking_status", None), instance.status
-        instance._docking_status = after
-        pk = instance.pk
-        if created:
-            transaction.on_commit(lambda: _safe(on_credit_event, "credit.event_issued", event_id=pk))
-        elif before != after and after in ("expired", "revoked"):
-            transaction.on_commit(lambda: _safe(on_credit_event, "credit.event_lifted", event_id=pk))
-
-    def entry_saved(sender, instance, created, **kwargs):
-        before, after = getattr(instance, "_docking_status", None), instance.status
-        instance._docking_status = after
-        if before != after and after == "approved":
-            org_id = instance.organisation_id
-            transaction.on_commit(lambda: _safe(on_entry_approved, "entry.approved", organisation_id=org_id))
-
-    for model, handler in ((ServiceRequest, request_saved), (CreditEvent, credit_saved), (Entry, entry_saved)):
-        post_init.connect(remember, sender=model, weak=False, dispatch_uid=f"docking-remember-{model.__name__}")
-        post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"docking-saved-{model.__name__}")
+    for name in REQUEST_EVENTS:
+        events.listen(name)(on_request_event)
+    events.listen("credit.event_issued")(on_credit_event)
+    events.listen("credit.event_lifted")(on_credit_event)
+    events.listen("entry.approved")(on_entry_approved)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from bidding.methods import AUCTION, DRAW
 from market.models import ServiceRequest
 from market.ocds import OCDS_VERSION, request_ocds_release
 
@@ -61,8 +62,6 @@ def _bids_part(req: ServiceRequest, release: dict, extensions: set[str]) -> None
     bids = list(Bid.objects.filter(auction=auction).select_related("bidder", "organisation").order_by("seq"))
     if not bids:
         return
-    from market.ocds import _party
-
     details, firms = [], {}
     for b in bids:
         firms[b.organisation_id] = b.organisation
@@ -83,11 +82,19 @@ def _bids_part(req: ServiceRequest, release: dict, extensions: set[str]) -> None
     extensions.add(BID_EXTENSION)
 
 
-def _party_id(org) -> str:
-    import market.ocds as m
+USCC_SCHEME = "CN-SAMR"  # as market.ocds: the State Administration for Market Regulation register
 
-    fn = getattr(m, "party_id", None) or m._org_id
-    return fn(org)
+
+def _party_id(org) -> str:
+    return f"{USCC_SCHEME}-{org.uscc}" if org.uscc else f"yczjcs-org-{org.pk}"
+
+
+def _party(org, roles: list[str]) -> dict:
+    party = {"id": _party_id(org), "name": org.name, "roles": roles,
+             "address": {"region": org.region.name, "countryName": "中国"}}
+    if org.uscc:
+        party["identifier"] = {"scheme": USCC_SCHEME, "id": org.uscc, "legalName": org.name}
+    return party
 
 
 def _milestones(req: ServiceRequest, release: dict) -> None:
@@ -122,9 +129,9 @@ def release_of(req: ServiceRequest, *, build_uri=None, extensions: set[str] | No
     Precondition: not a draft."""
     release = request_ocds_release(request=req)
     extensions = extensions if extensions is not None else set()
-    if req.method == ServiceRequest.Method.DRAW:
+    if req.method == DRAW:
         _draw_part(req, release, build_uri)
-    elif req.method == ServiceRequest.Method.AUCTION:
+    elif req.method == AUCTION:
         _bids_part(req, release, extensions)
     _milestones(req, release)
     return release

@@ -18,10 +18,11 @@ from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from bidding.methods import DRAW
 from bidding.models import Draw
 from core.exceptions import NotFound
 from docking import ocds, ports
-from docking.api import CURSOR, SINCE, ApiView, _since, errors
+from docking.api import CURSOR, SINCE, ApiView, errors, since_param
 from docking.rest import Cursor
 from market.models import ServiceRequest
 from market.selectors import announcement_list
@@ -101,7 +102,7 @@ class DrawDetail(ApiView, generics.RetrieveAPIView):
 
     def get_object(self) -> Draw:
         code = self.kwargs["request_code"][:24]
-        req = ServiceRequest.objects.filter(code=code, method=ServiceRequest.Method.DRAW).first()
+        req = ServiceRequest.objects.filter(code=code, method=DRAW).first()
         if req is None:
             raise NotFound("没有该项目的随机选取记录。")
         ports.request_refresh(req)  # the lazy check: a due draw runs before it is read
@@ -158,7 +159,7 @@ class OcdsReleases(ApiView):
 
     def get(self, request):
         paginator = ReleaseCursor()
-        page = paginator.paginate_queryset(ocds.releases_since(since=_since(request)), request, view=self)
+        page = paginator.paginate_queryset(ocds.releases_since(since=since_param(request)), request, view=self)
         extensions: set[str] = set()
         releases = [ocds.release_of(req, build_uri=request.build_absolute_uri, extensions=extensions) for req in page]
         links = {"next": paginator.get_next_link(), "prev": paginator.get_previous_link()}

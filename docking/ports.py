@@ -1,27 +1,27 @@
 """The services and selectors of the apps below that the API calls, imported in one place.
 
 The API never re-implements a rule: every write goes through the same service as the web
-page. The lead is moving the request lifecycle (`market.lifecycle`,
-`market.services_requests`, `market.services_results`); when it lands only this module
-changes.
+page (`market.services_requests`, `market.services_results`, `bidding`, `credit`,
+`ratings`).
 """
 
-from bidding.services import signup_create
 from bidding.services_auction import bid_place
-from bidding.services_selection import request_confirm, request_decline
+from bidding.services_direct import request_direct_pick
 from credit.services import credit_appeal_file
-from market.services import (
+from market.services_requests import (
     request_cancel,
     request_draft_save,
     request_publish,
     request_refresh,
     request_republish,
+    signup_create,
 )
-from market.services_lifecycle import (
+from market.services_results import (
     contract_upload,
     objection_lodge,
     request_accept,
-    request_direct_pick,
+    request_confirm,
+    request_decline,
     result_deliver,
     termination_ask,
 )

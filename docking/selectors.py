@@ -10,14 +10,15 @@ from django.utils import timezone
 from accounts.models import Organisation
 from core.jurisdiction import bureau_covers
 from credit.selectors import restricting_events
+from docking.methods import METHODS
 from docking.models import ApiKey
 from market.models import Entry, ServiceRequest, SignUp
 from market.selectors import PUBLIC_STATUSES, registry_list
 
 S = ServiceRequest.Status
 RESULT_STATES = [S.AWAITING_CONFIRMATION, S.PUBLICITY, S.OBJECTION, S.CONTRACTING, S.IN_SERVICE, S.DELIVERED,
-                 S.COMPLETED, S.RATED, S.CLOSED, S.TERMINATED, S.FAILED]
-DONE_STATES = [S.COMPLETED, S.RATED, S.CLOSED]
+                 S.COMPLETED, S.RATED, S.TERMINATED, S.FAILED]
+DONE_STATES = [S.COMPLETED, S.RATED]
 REQUEST_RELATED = ("owner", "selected_firm", "region", "service_item", "external")
 
 
@@ -114,7 +115,7 @@ def statistics(*, region: str = "", since: datetime | None = None) -> dict:
         qs = qs.filter(published_at__gte=since)
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     contracted = qs.filter(contract_amount__isnull=False, status__in=[S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED,
-                                                                       S.CLOSED, S.TERMINATED])
+                                                                       S.TERMINATED])
     money = contracted.aggregate(ceiling=Sum("ceiling"), contract=Sum("contract_amount"), n=Count("id"))
     by_method = dict(qs.values_list("method").annotate(n=Count("id")).values_list("method", "n"))
     published = sum(by_status.values())
@@ -126,7 +127,7 @@ def statistics(*, region: str = "", since: datetime | None = None) -> dict:
         "since": since,
         "requests_published": published,
         "requests_by_status": {status: by_status.get(status, 0) for status in PUBLIC_STATUSES},
-        "requests_by_method": {m: by_method.get(m, 0) for m in ServiceRequest.Method.values},
+        "requests_by_method": {m: by_method.get(m, 0) for m in METHODS},
         "deals": deals,
         "failed": failed,
         "ceiling_total": ceiling.quantize(Decimal("0.01")),

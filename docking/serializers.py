@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from docking.methods import METHODS
 from market.models import ServiceRequest
 
 
@@ -113,7 +114,7 @@ class AnnouncementSerializer(serializers.Serializer):
     region = serializers.CharField(help_text="项目所在区划代码")
     service_item = serializers.CharField(help_text="服务事项编码")
     service_item_name = serializers.CharField()
-    method = serializers.ChoiceField(choices=ServiceRequest.Method.values)
+    method = serializers.ChoiceField(choices=METHODS)
     funding = serializers.ChoiceField(choices=ServiceRequest.Funding.values)
     project_code = serializers.CharField(help_text="投资项目代码，可为空字符串")
     scope = serializers.CharField()
@@ -169,7 +170,7 @@ class AnnouncementSerializer(serializers.Serializer):
 _RESULT = {ServiceRequest.Status.AWAITING_CONFIRMATION, ServiceRequest.Status.PUBLICITY,
            ServiceRequest.Status.OBJECTION, ServiceRequest.Status.CONTRACTING, ServiceRequest.Status.IN_SERVICE,
            ServiceRequest.Status.DELIVERED, ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED,
-           ServiceRequest.Status.CLOSED, ServiceRequest.Status.TERMINATED}
+           ServiceRequest.Status.TERMINATED}
 
 
 def _has_external(req) -> bool:
@@ -240,7 +241,7 @@ class ResultSerializer(serializers.Serializer):
     title = serializers.CharField()
     region = serializers.CharField()
     service_item = serializers.CharField()
-    method = serializers.ChoiceField(choices=ServiceRequest.Method.values)
+    method = serializers.ChoiceField(choices=METHODS)
     status = serializers.ChoiceField(choices=REQUEST_STATUSES)
     status_label = serializers.CharField()
     changed_at = serializers.DateTimeField(allow_null=True)
@@ -276,7 +277,7 @@ class RequestDraftSerializer(serializers.Serializer):
     project_code = serializers.CharField(required=False, allow_blank=True, help_text="投资项目代码，如 2026-360982-48-01-012345")
     ceiling = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, help_text="最高限价（元）")
     floor = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
-    method = serializers.ChoiceField(choices=ServiceRequest.Method.values)
+    method = serializers.ChoiceField(choices=METHODS)
     signup_deadline = serializers.DateTimeField(help_text="ISO 8601，带时区；不带时区按北京时间")
     selection_at = serializers.DateTimeField()
     service_days = serializers.IntegerField(min_value=1)

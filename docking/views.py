@@ -15,9 +15,9 @@ from django.views.decorators.http import (
 from accounts.models import Region
 from core.exceptions import DomainError
 from core.jurisdiction import bureau_scope
+from core.web import apply_errors, error_response, role_required
 from docking.keys import apikey_create, apikey_revoke
 from docking.models import ApiKey, Scope
-from market.views.common import apply_errors, error_response, role_required
 
 
 def _keys_in_scope(user):

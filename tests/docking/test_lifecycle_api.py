@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from credit.models import CreditEvent
 from market.models import ServiceRequest
-from market.services import requests_sweep_due
+from market.services_requests import requests_sweep_due
 from tests.docking.support import (
     ALL_FIRM,
     ALL_OWNER,
