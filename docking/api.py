@@ -653,7 +653,7 @@ class CreditAppeal(ApiView):
         appeal = ports.credit_appeal_file(user=_firm_actor(request), event_id=event_id, reason=_text(request, "reason"))
         return Response(s.AppealResultSerializer({"event_id": event_id, "filed_at": appeal.filed_at,
                                                   "answer_due": appeal.answer_due,
-                                                  "decision": appeal.decision}).data, status=201)
+                                                  "decision": appeal.status}).data, status=201)
 
 
 @extend_schema(summary="对评价提出异议", tags=["requests"], request=s.ReasonSerializer,
