@@ -6,6 +6,7 @@ from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from accounts.metrics import NOTIFICATION_SOCKETS
 from accounts.services import org_group
 
 
@@ -26,11 +27,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = org_group(self.organisation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        NOTIFICATION_SOCKETS.inc()
+        self.counted = True
         self.last_id = await self._latest_id()
         await self.send_json({"type": "hello", "unread": await self._unread()})
         self._poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            self.counted = False
+            NOTIFICATION_SOCKETS.dec()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         poller = getattr(self, "_poller", None)

@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -33,6 +34,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from bidding import metrics
 from bidding.services_auction import AUCTION_LAYER, auction_group, iso
 
 log = logging.getLogger(__name__)
@@ -125,11 +127,16 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self.hub = _Hub.of(self.auction_id)
         await self.hub.join(self)
         await self.accept()
+        metrics.AUCTION_SOCKETS.inc()
+        self.counted = True
         self.sender = asyncio.ensure_future(self._send_loop())
         self.timer = asyncio.ensure_future(self._timer_loop())
         self.queue.put_nowait(SNAPSHOT)
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.AUCTION_SOCKETS.dec()
         if hasattr(self, "hub"):
             await self.hub.leave(self)
         for name in ("sender", "timer"):
@@ -175,14 +182,17 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self._reject(_client_id(content), "未知的消息类型。")
 
     async def _bid(self, content):
+        started = time.perf_counter()
         client_id = _client_id(content)
         if self.viewer.role != "bidder":
             await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
                                   "message": "您不是本场竞价的竞价人，只能观看。"})
+            metrics.bid_answered(accepted=False, code="not_bidder", seconds=time.perf_counter() - started)
             return
         answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
         await self._publish(broadcasts)
         await self.send_json(answer.as_message())
+        metrics.bid_answered(accepted=answer.accepted, code=answer.code, seconds=time.perf_counter() - started)
 
     async def _reject(self, client_id, message: str):
         await self.send_json({"type": "rejected", "client_id": client_id, "code": "invalid", "message": message})

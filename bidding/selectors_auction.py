@@ -91,3 +91,38 @@ def auction_closed_ranking(*, request: ServiceRequest) -> list[dict]:
     auction = (Auction.objects.filter(request=request, status=Auction.Status.CLOSED).order_by("-round")
                .only("ranking").first())
     return [row for row in (auction.ranking if auction else []) if not row.get("excluded")]
+
+
+@dataclass(frozen=True)
+class LadderBid:
+    seq: int
+    alias: str
+    organisation_id: int
+    name: str
+    amount: object
+    at: object
+
+
+@dataclass(frozen=True)
+class Ladder:
+    auction: Auction
+    bids: list[LadderBid]
+
+
+def auction_ladders_public(*, request: ServiceRequest) -> list[Ladder]:
+    """The full bid ladder (every accepted bid in order: alias, firm, amount, time) of each
+    of the request's auctions that has closed or become void, latest round first.
+
+    Guarantee: an auction still scheduled or live contributes nothing, so no firm's name
+    leaves the platform before its auction closes. Two queries."""
+    auctions = list(Auction.objects.filter(
+        request=request, status__in=[Auction.Status.CLOSED, Auction.Status.VOID]).order_by("-round"))
+    if not auctions:
+        return []
+    bids: dict[int, list[LadderBid]] = {a.pk: [] for a in auctions}
+    for auction_id, seq, number, org_id, name, amount, at in (
+        Bid.objects.filter(auction__in=auctions).order_by("auction_id", "seq")
+        .values_list("auction_id", "seq", "bidder__number", "organisation_id", "organisation__name", "amount", "at")
+    ):
+        bids[auction_id].append(LadderBid(seq, f"{number}号", org_id, name, amount, at))
+    return [Ladder(a, bids[a.pk]) for a in auctions]

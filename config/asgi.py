@@ -16,6 +16,7 @@ from django.conf import settings  # noqa: E402
 
 from config.direct_writes import install as install_direct_writes  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from operations.requestid import RequestIdASGIMiddleware  # noqa: E402
 
 install_direct_writes()  # under Daphne: each broadcast frame leaves at once (config/direct_writes.py)
 
@@ -28,6 +29,8 @@ if settings.SERVE_STATIC:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": RequestIdASGIMiddleware(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -156,11 +156,9 @@ def package_of(*, releases: list[dict], uri: str, extensions: set[str], links: d
 
 def request_package(*, req: ServiceRequest, uri: str, build_uri=None) -> dict:
     """The release package of one request (`GET /api/v1/requests/<code>/ocds/`)."""
-    import market.ocds as m
+    from market.extensions import ocds_parts
 
-    extensions: set[str] = set()
-    if hasattr(m, "ocds_parts"):  # the selection methods' parts, once `market.publication` exists
-        extensions |= {url for part in m.ocds_parts(req) for url in part.extensions}
+    extensions: set[str] = {url for part in ocds_parts(req) for url in part.extensions}
     release = release_of(req, build_uri=build_uri, extensions=extensions)
     return package_of(releases=[release], uri=uri, extensions=extensions)
 

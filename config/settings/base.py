@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -62,10 +63,13 @@ INSTALLED_APPS = [
     "credit",
     "ratings",
     "demo",
+    "operations",
     "docking",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware and the view log under the request's id.
+    "operations.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -138,7 +142,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Daphne serves /static/ itself for `make run` and browser tests; nginx does in production.
 SERVE_STATIC = env_bool("SERVE_STATIC", DEBUG)
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads are served only through permission-checked views, never as MEDIA_URL.
@@ -212,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
     "ratings-sweep": {"task": "ratings.tasks.ratings_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "credit-sweep": {"task": "credit.tasks.credit_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
+    "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
     "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -289,10 +295,26 @@ REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "10"))
 # never lost even on the in-process channel layer.
 NOTIFICATION_POLL_SECONDS = float(os.environ.get("NOTIFICATION_POLL_SECONDS", "5"))
 
+# Logs: one line per record on stderr, each with the request id of the request, socket or
+# Celery task it belongs to (operations.requestid). LOG_FORMAT=json writes one JSON object
+# per line for a log collector; the default is text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "operations.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "operations.requestid.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# GET /metrics (Prometheus, operations.metrics): open only to these client addresses or
+# networks (comma-separated, e.g. "10.0.0.5,10.0.1.0/24"), or to a request with
+# "Authorization: Bearer <METRICS_TOKEN>". Both empty: closed to everyone (404).
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
