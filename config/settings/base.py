@@ -229,7 +229,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "宜春市网上中介服务超市 <noreply@zjcs.yichun.gov.cn>")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "docking.schema_ext.ApiAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "docking.rest.Cursor",
     "PAGE_SIZE": 50,
     # Machines use keys (`Authorization: Bearer <key>`, docking.keys); no session, so no CSRF
