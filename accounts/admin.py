@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import LoginAttempt, Organisation, Region, User
 
 
@@ -108,3 +109,8 @@ class LoginAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# The admin's login under the same throttle (a CAPTCHA after failures of one username from
+# one address) as the site's.
+admin.site.login_form = AdminLoginForm

@@ -7,14 +7,16 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from accounts.services import org_group
+from accounts.socket_guard import SessionGuardMixin
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
     """`/ws/notifications/`: sends {"type": "notification", ...} for each new inbox entry.
 
     Group events carry only an id; the consumer reads the row itself. A poll loop re-reads
     the inbox every NOTIFICATION_POLL_SECONDS, so an entry created by another process on
     the in-process channel layer (no Redis) still arrives, a few seconds later.
+    It closes with 4401 when its login ends (`accounts.socket_guard`).
     """
 
     async def connect(self):
@@ -26,11 +28,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = org_group(self.organisation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await self.auth_guard_start()
         self.last_id = await self._latest_id()
         await self.send_json({"type": "hello", "unread": await self._unread()})
         self._poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code):
+        await self.auth_guard_stop()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         poller = getattr(self, "_poller", None)

@@ -44,6 +44,9 @@ class Organisation(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=120)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
+    # A natural person registered as a project owner (no credit code: the person's resident
+    # ID number is on their user).
+    is_person = models.BooleanField(_("自然人"), default=False)
     region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT)
     contact_name = models.CharField(_("联系人"), max_length=40, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
@@ -85,10 +88,19 @@ class User(AbstractUser):
         Organisation, verbose_name=_("所属机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     display_name = models.CharField(_("姓名"), max_length=40, blank=True)
+    # The organisation's administrator adds, disables and re-assigns its other users.
+    is_org_admin = models.BooleanField(_("机构管理员"), default=False)
+    # Resident ID number (GB 11643): a natural-person owner's identity, and how the province's
+    # unified identity system (OIDC) finds the user.
+    id_number = models.CharField(_("居民身份证号码"), max_length=18, blank=True, default="")
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="user_id_number_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -123,7 +135,8 @@ class Notification(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """Failed logins, counted per username and per address to throttle guessing."""
+    """Failed logins, counted per (username, client address) pair: past a few, that pair must
+    solve a CAPTCHA (`accounts.services.login_needs_captcha`)."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
@@ -132,3 +145,4 @@ class LoginAttempt(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+        indexes = [models.Index(fields=["username", "ip", "at"], name="loginattempt_pair_at")]

@@ -5,6 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts.bounds import clean_text
 from accounts.models import Organisation, User
 from market.exceptions import ValidationFailed
 
@@ -22,19 +23,18 @@ def intermediary_register(*, username: str, password: str, display_name: str, em
     "email", "password") for a taken username or a password Django's validators refuse;
     nothing is written then.
     """
-    username = (username or "").strip()
-    display_name = (display_name or "").strip()
-    email = (email or "").strip()
     errors: dict[str, list[str]] = {}
-    if not username:
-        errors["username"] = ["请填写用户名。"]
-    elif User.objects.filter(username__iexact=username).exists():
+    username = clean_text(errors, "username", username, label="用户名", max_length=150)
+    display_name = clean_text(errors, "display_name", display_name, label="姓名", max_length=40)
+    email = clean_text(errors, "email", email, label="电子邮箱", max_length=254)
+    if username and "username" not in errors and User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["该用户名已被注册。"]
-    if not display_name:
-        errors["display_name"] = ["请填写姓名。"]
-    if not email:
-        errors["email"] = ["请填写电子邮箱。"]
-    user = User(username=username, display_name=display_name, email=email)
+    if password is None or len(password) > 128:
+        errors["password"] = ["密码不能超过128个字符。"]
+        password = ""
+    # The firm's first user is its administrator (adds and disables its other users), so the
+    # administrators' password rule applies.
+    user = User(username=username, display_name=display_name, email=email, is_org_admin=True)
     try:
         validate_password(password, user=user)
     except ValidationError as exc:

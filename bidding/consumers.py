@@ -33,6 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts.socket_guard import SessionGuardMixin
 from bidding.services_auction import AUCTION_LAYER, auction_group, iso
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-class AuctionConsumer(AsyncJsonWebsocketConsumer):
+class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
     # No channel of its own: the process's `_Hub` for the auction feeds it.
     channel_layer_alias = "auction-sockets-have-no-channel"
 
@@ -125,11 +126,13 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self.hub = _Hub.of(self.auction_id)
         await self.hub.join(self)
         await self.accept()
+        await self.auth_guard_start()  # closes with 4401 when the login ends
         self.sender = asyncio.ensure_future(self._send_loop())
         self.timer = asyncio.ensure_future(self._timer_loop())
         self.queue.put_nowait(SNAPSHOT)
 
     async def disconnect(self, code):
+        await self.auth_guard_stop()
         if hasattr(self, "hub"):
             await self.hub.leave(self)
         for name in ("sender", "timer"):
@@ -179,6 +182,11 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         if self.viewer.role != "bidder":
             await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
                                   "message": "您不是本场竞价的竞价人，只能观看。"})
+            return
+        if not await self.auth_recheck(close=False):  # every bid: the login must still hold
+            await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
+                                  "message": "登录已失效，请重新登录后再报价。"})
+            await self.auth_close()
             return
         answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
         await self._publish(broadcasts)

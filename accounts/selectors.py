@@ -1,0 +1,77 @@
+"""Reads of accounts: whether a session is still a valid login, owners' right to publish."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from django.conf import settings
+
+SESSION_STARTED_KEY = "_auth_started_at"
+SESSION_SEEN_KEY = "_auth_seen_at"
+
+
+def session_times_ok(data, *, now: float | None = None) -> bool:
+    """Whether a logged-in session is inside its absolute (SESSION_MAX_AGE_SECONDS) and
+    idle (SESSION_IDLE_SECONDS) limits. A session without stamps (made before the stamps
+    existed, or by `force_login` in tests) counts from now: it is let through once and the
+    middleware stamps it."""
+    now = time.time() if now is None else now
+    started = data.get(SESSION_STARTED_KEY)
+    seen = data.get(SESSION_SEEN_KEY)
+    if isinstance(started, (int, float)) and now - started > settings.SESSION_MAX_AGE_SECONDS:
+        return False
+    if isinstance(seen, (int, float)) and now - seen > settings.SESSION_IDLE_SECONDS:
+        return False
+    return True
+
+
+def session_login_valid(*, session_key: str | None, user_id: int) -> bool:
+    """Whether the session `session_key` is still a valid login of user `user_id`: the
+    session exists and has not expired, names that user through a configured backend, its
+    password hash still matches (a password change ends every other session), the user is
+    active, the time limits hold and, where a second factor is required, it was given.
+
+    Reads the session store and the user afresh (one or two queries); used by sockets,
+    which otherwise keep the user they were opened with.
+    """
+    from django.contrib import auth
+    from django.utils.module_loading import import_string
+
+    if not session_key:
+        return False
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")(session_key=session_key)
+    # Read-only probe: `get_user` flushes a session whose hash no longer matches, which is
+    # what Django does on the next HTTP request too.
+    user = auth.get_user(SimpleNamespace(session=store))
+    if not user.is_authenticated or user.pk != user_id or not user.is_active:
+        return False
+    if not session_times_ok(store):
+        return False
+    return second_factor_satisfied(user=user, session=store)
+
+
+def second_factor_required(user) -> bool:
+    """Whether `user` must pass a TOTP second factor (REQUIRE_2FA_FOR_STAFF is on and the
+    user is bureau staff, an organisation's administrator or back-office staff)."""
+    return bool(getattr(settings, "REQUIRE_2FA_FOR_STAFF", False)) and is_privileged(user)
+
+
+def is_privileged(user) -> bool:
+    """Bureau staff, organisation administrators and back-office (admin) staff: the people
+    who need the longer password and, where required, the second factor."""
+    if not getattr(user, "is_authenticated", True):
+        return False
+    if user.is_staff or user.is_superuser or getattr(user, "is_org_admin", False):
+        return True
+    org = getattr(user, "organisation", None) if getattr(user, "organisation_id", None) else None
+    return bool(org is not None and org.is_bureau)
+
+
+def second_factor_satisfied(*, user, session) -> bool:
+    """Whether the session has passed the second factor, or the user needs none."""
+    if not second_factor_required(user):
+        return True
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    return bool(session.get(DEVICE_ID_SESSION_KEY))
