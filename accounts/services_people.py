@@ -329,7 +329,7 @@ def otp_device_confirm(*, request, device, token: str) -> bool:
     return True
 
 
-def otp_verify(*, request, token: str) -> bool:
+def otp_session_verify(*, request, token: str) -> bool:
     """Check a code against the user's confirmed devices (django-otp throttles repeated
     failures per device); on success the session has passed the second factor."""
     import django_otp

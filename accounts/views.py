@@ -16,7 +16,7 @@ from accounts.services import notifications_mark_read
 from accounts.services_people import (
     otp_device_confirm,
     otp_device_pending,
-    otp_verify,
+    otp_session_verify,
     user_password_changed,
 )
 
@@ -161,7 +161,7 @@ def otp_verify(request):
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid() and otp_verify(request=request, token=form.cleaned_data["token"]):
+        if form.is_valid() and otp_session_verify(request=request, token=form.cleaned_data["token"]):
             return redirect(_safe_next(request) or "market:dashboard")
         if form.is_valid():
             form.add_error("token", "动态验证码不正确或已过期，请重试。")
