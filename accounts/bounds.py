@@ -1,28 +1,22 @@
-"""Bounds on free text, checked in the service with a Chinese message per field (the model
-and the form carry the same limits, so the three agree)."""
+"""Bounds on the free text of registration and people forms: `core.text.text_clean` per
+field, with every field's message collected, so a form shows all its problems at once."""
 
 from __future__ import annotations
 
-from market.exceptions import ValidationFailed
+from core.exceptions import ValidationFailed
+from core.text import text_clean
 
 
 def clean_text(errors: dict[str, list[str]], field: str, value, *, label: str, max_length: int,
-               required: bool = True) -> str:
-    """`value` trimmed; records a message under `field` in `errors` when it is missing
-    (and required), not text, or longer than `max_length` characters."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(f"{label}格式不正确。")
+               required: bool = True, multiline: bool = False) -> str:
+    """`value` trimmed and bounded (see `text_clean`); a problem is added to `errors`
+    under `field` (and "" is returned) instead of raised."""
+    try:
+        return text_clean(value, field=field, label=label, max_length=max_length, required=required,
+                          multiline=multiline)
+    except ValidationFailed as exc:
+        errors.setdefault(field, []).extend(exc.errors.get(field) or [exc.message])
         return ""
-    value = value.strip()
-    if required and not value:
-        errors.setdefault(field, []).append(f"请填写{label}。")
-    elif len(value) > max_length:
-        errors.setdefault(field, []).append(f"{label}不能超过{max_length}个字符（现为{len(value)}个）。")
-    elif "\x00" in value:
-        errors.setdefault(field, []).append(f"{label}含有非法字符。")
-    return value
 
 
 def raise_if(errors: dict[str, list[str]], message: str = "填写的信息有误，请按提示修改。") -> None:

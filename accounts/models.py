@@ -1,5 +1,7 @@
-"""Regions, organisations (project owners, intermediaries, the bureau), users and inboxes."""
+"""Regions, organisations (project owners, intermediaries, the bureau), users, their inboxes
+and the documents they upload."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -146,3 +148,27 @@ class LoginAttempt(models.Model):
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
         indexes = [models.Index(fields=["username", "ip", "at"], name="loginattempt_pair_at")]
+
+
+class Document(models.Model):
+    """An uploaded file with its SHA-256, owned by the organisation that uploaded it.
+    Stored only through `accounts.services.document_store`; served only through
+    permission-checked views."""
+
+    file = models.FileField(_("文件"), upload_to="documents/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="documents")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "market_document"
+        verbose_name = _("文件")
+        verbose_name_plural = _("文件")
+        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty")]
+
+    def __str__(self) -> str:
+        return self.original_name

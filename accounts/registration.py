@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.bounds import clean_text
 from accounts.models import Organisation, User
-from market.exceptions import ValidationFailed
+from core.exceptions import ValidationFailed
 
 # The city itself: a firm's region until its entry application says where it is.
 DEFAULT_REGION_CODE = "360900"

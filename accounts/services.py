@@ -1,5 +1,6 @@
-"""Writes of accounts: inbox notifications and login throttling."""
+"""Writes of accounts: inbox notifications, login throttling and uploaded documents."""
 
+import hashlib
 import logging
 import time
 from datetime import timedelta
@@ -8,11 +9,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import LoginAttempt, Notification, Organisation
+from accounts.models import Document, LoginAttempt, Notification, Organisation
 from accounts.selectors import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from core.exceptions import ValidationFailed
+from core.rules import rule_text, rule_value
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +179,62 @@ def throttle_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
         cache.add(cache_key, 1, timeout=window_seconds)
         return False
     return count > limit
+
+
+# ---------------------------------------------------------------------------------------
+# Documents
+
+
+def document_store(*, upload: UploadedFile, organisation: Organisation, user) -> Document:
+    """Check an upload's kind and size, and store it with its SHA-256.
+
+    Raises ValidationFailed (field "file") for a disallowed extension, a content that
+    does not look like its extension, an empty file or one above the rule's size limit.
+    """
+    name = upload.name or "file"
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in settings.UPLOAD_ALLOWED_EXTENSIONS:
+        raise ValidationFailed(
+            "文件类型不允许。", errors={"file": [f"只接受 {'、'.join(settings.UPLOAD_ALLOWED_EXTENSIONS)} 文件。"]}
+        )
+    limit_mb = rule_value("upload_max_mb")
+    if upload.size == 0:
+        raise ValidationFailed("文件为空。", errors={"file": ["文件为空。"]})
+    if upload.size > limit_mb * 1024 * 1024:
+        raise ValidationFailed("文件过大。", errors={"file": [f"文件不能超过 {rule_text('upload_max_mb')}。"]})
+    head = upload.read(8)
+    upload.seek(0)
+    if not _content_matches(ext, head):
+        raise ValidationFailed("文件内容与类型不符。", errors={"file": ["文件内容与扩展名不符，请上传真实的 PDF、图片或 Office 文档。"]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    doc = Document(
+        original_name=name[:200],
+        content_type=(upload.content_type or "")[:100],
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        organisation=organisation,
+        uploaded_by=user,
+    )
+    doc.file.save(f"{doc.sha256[:16]}.{ext}", upload, save=False)
+    doc.save()
+    return doc
+
+
+_MAGIC = {
+    "pdf": [b"%PDF"],
+    "png": [b"\x89PNG"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "docx": [b"PK\x03\x04"],
+    "xlsx": [b"PK\x03\x04"],
+    "ofd": [b"PK\x03\x04"],
+    "doc": [b"\xd0\xcf\x11\xe0"],
+    "xls": [b"\xd0\xcf\x11\xe0"],
+}
+
+
+def _content_matches(ext: str, head: bytes) -> bool:
+    return any(head.startswith(m) for m in _MAGIC.get(ext, []))

@@ -27,8 +27,8 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.bounds import clean_text, raise_if
 from accounts.models import Organisation, Region, User
 from audit.services import record_append
-from market.exceptions import NotAllowed, ValidationFailed
-from market.locking import lock_rows
+from core.exceptions import NotAllowed, ValidationFailed
+from core.locking import lock_rows
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{3,40}$")
 PHONE_RE = re.compile(r"^[0-9+\-() ]{7,20}$")

@@ -16,7 +16,7 @@ from accounts.services_people import (
     member_set_active,
     member_set_admin,
 )
-from market.exceptions import MarketError
+from core.exceptions import DomainError
 
 
 class PersonForm(forms.Form):
@@ -48,7 +48,7 @@ class BureauStaffForm(PersonForm):
         self.fields["region"].error_messages.update({"required": "请选择区划。", "invalid_choice": "请选择区划。"})
 
 
-def _apply(form, exc: MarketError) -> None:
+def _apply(form, exc: DomainError) -> None:
     for field, texts in (exc.errors or {"": [exc.message]}).items():
         for text in texts:
             form.add_error(field if field in form.fields else None, text)
@@ -91,7 +91,7 @@ def people(request):
             else:
                 messages.error(request, "未知的操作。")
                 status = 400
-        except MarketError as exc:
+        except DomainError as exc:
             if action == "add":
                 _apply(form, exc)
             else:
@@ -141,7 +141,7 @@ def bureau_staff(request):
             else:
                 messages.error(request, "未知的操作。")
                 status = 400
-        except MarketError as exc:
+        except DomainError as exc:
             if action == "create":
                 _apply(form, exc)
             else:

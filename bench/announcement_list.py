@@ -29,8 +29,8 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.test.runner import DiscoverRunner
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (

@@ -65,8 +65,8 @@ def _firms(n: int, item, prefix: int):
     from django.utils import timezone
 
     from accounts.models import Organisation, User
+    from core.uscc import uscc_check_char
     from market.models import Entry, Qualification
-    from market.uscc import uscc_check_char
 
     codes = []
     for i in range(n):
@@ -116,9 +116,8 @@ def big_draw(n: int) -> None:
     from django.utils import timezone
 
     from bidding import draw as recipe
-    from bidding.models import SignUp
     from bidding.services_draw import draw_run
-    from market.models import ServiceItem, ServiceRequest
+    from market.models import ServiceItem, SignUp
     from market.selectors import eligible_firms
     from market.services import request_close_signup, request_publish
 
@@ -172,16 +171,19 @@ def lifecycle(runs: int) -> None:
     from datetime import timedelta
     from decimal import Decimal
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from bidding.models import SignUp
     from bidding.services_draw import draw_run
     from bidding.services_selection import request_confirm
-    from market.models import ServiceItem, ServiceRequest
+    from market.models import ServiceItem, ServiceRequest, SignUp
     from market.services import request_close_signup, request_publish
-    from market.services_lifecycle import contract_upload, publicity_end, request_accept, result_deliver
+    from market.services_lifecycle import (
+        contract_upload,
+        publicity_end,
+        request_accept,
+        result_deliver,
+    )
 
     items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
     item = items[1]

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
-from bidding.models import Invitation, SignUp
+from market.models import Invitation, SignUp
 
 
 @admin.register(Invitation)

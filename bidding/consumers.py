@@ -304,7 +304,11 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _advance(self):
         from bidding.models import Auction
-        from bidding.services_auction import auction_advance, auction_is_due, broadcasts_deferred
+        from bidding.services_auction import (
+            auction_advance,
+            auction_is_due,
+            broadcasts_deferred,
+        )
 
         with broadcasts_deferred() as broadcasts:
             current = Auction.objects.filter(pk=self.auction_id).only("status", "starts_at", "ends_at").first()

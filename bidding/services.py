@@ -8,10 +8,9 @@ from django.utils import timezone
 
 from accounts.services import notification_push
 from audit.services import record_append
-from bidding.exceptions import InvalidState, NotAllowed, NotEligible
-from bidding.models import Invitation, SignUp
-from market.locking import lock_rows
-from market.models import ServiceRequest
+from core.exceptions import InvalidState, NotAllowed, NotEligible
+from core.locking import lock_rows
+from market.models import Invitation, ServiceRequest, SignUp
 from market.selectors import eligible_firms, firm_eligibility
 from market.services import request_chain, request_refresh
 

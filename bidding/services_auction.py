@@ -38,10 +38,11 @@ from django.utils import timezone
 
 from accounts.services import notification_push
 from audit.services import record_append
-from bidding.models import Auction, Bid, Bidder, BidRejection, SignUp
-from market.locking import lock_rows
-from market.models import ServiceRequest
-from market.selectors import auction_default_step, firm_eligibility, rule_int, rule_value
+from bidding.models import Auction, Bid, Bidder, BidRejection
+from core.locking import lock_rows
+from core.rules import rule_int, rule_value
+from market.models import ServiceRequest, SignUp
+from market.selectors import auction_default_step, firm_eligibility
 from market.services import _transition, request_chain
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from accounts.services import notification_push
 from bidding import draw as recipe
-from bidding.models import Draw, SignUp
-from market.locking import lock_rows
-from market.models import ServiceRequest
-from market.selectors import ELIGIBLE, eligible_firms, firm_eligibility, rule_int, workday_due
+from bidding.models import Draw
+from core.calendar import workday_due
+from core.locking import lock_rows
+from core.rules import rule_int
+from market.models import ServiceRequest, SignUp
+from market.selectors import ELIGIBLE, eligible_firms, firm_eligibility
 from market.services import _transition
 
 DUE_BATCH = 200

@@ -8,13 +8,16 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.services import notification_push
-from bidding.exceptions import InvalidState, NotAllowed, ValidationFailed
 from bidding.models import Draw
+from core.calendar import workday_due
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.locking import lock_rows
+from core.rules import rule_int
 from credit.services import credit_raise_declined
-from market.locking import lock_rows
 from market.models import ServiceRequest
-from market.selectors import firm_eligibility, rule_int, workday_due
+from market.selectors import firm_eligibility
 from market.services import _transition
+
 
 def _lock(request_id: int) -> ServiceRequest:
     req = lock_rows(

@@ -45,7 +45,7 @@ def auction_room(request, code: str):
     shows no bidder's name (the ranking with names is rendered only once it is closed)."""
     from bidding.models import Auction
     from bidding.selectors_auction import auction_current, auction_viewer
-    from market.selectors import rule_int
+    from core.rules import rule_int
 
     req = (
         ServiceRequest.objects.select_related("owner", "region", "service_item")

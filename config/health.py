@@ -45,7 +45,7 @@ def _channel_layer() -> dict:
 
 def _celery() -> dict:
     """Celery is alive when the beat sweep ran recently on a worker (it leaves a heartbeat)."""
-    from market.models import Heartbeat
+    from core.models import Heartbeat
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "mode": "eager"}

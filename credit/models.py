@@ -68,7 +68,7 @@ class CreditEvent(models.Model):
     # when there is none: a plain unique constraint then holds on every database, MariaDB
     # included (which ignores conditional unique constraints).
     cause_key = models.CharField(max_length=120, null=True, blank=True, default=None)  # noqa: DJ001
-    evidence = models.ForeignKey("market.Document", verbose_name=_("证据材料"), null=True, blank=True,
+    evidence = models.ForeignKey("accounts.Document", verbose_name=_("证据材料"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     ban_until = models.DateTimeField(_("禁入期至"), null=True, blank=True)
     status_reason = models.TextField(_("状态变更理由"), blank=True)

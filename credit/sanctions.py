@@ -2,12 +2,12 @@
 
 The bureau edits the sanction table (`credit.models.SanctionRule`); code reads it only
 through `credit.selectors.sanction_for`, which falls back to these defaults when a row is
-missing, as `market.selectors.rule_value` does for rules.
+missing, as `core.rules.rule_value` does for rules.
 """
 
 from dataclasses import dataclass
 
-from market.rules import MEASURES
+from core.rules import MEASURES
 
 AUTOMATIC = ("declined", "contract_unsigned", "service_overdue", "false_materials", "rating_unsatisfied",
              "contract_breach")

@@ -198,7 +198,7 @@ def credit_score_compute(*, organisation_id: int) -> ScoreBreakdown:
     - score = (wO·O + wS·S + wC·C) / (wO + wS + wC), weights the rules score_weight_owner,
       score_weight_sector, score_weight_credit (default 5 : 3 : 2); stars from the score.
     """
-    from market.selectors import rule_value
+    from core.rules import rule_value
     from ratings.models import OWNER_DIMENSIONS, Rating, SectorRating
 
     owner_ratings = Rating.objects.filter(rated_id=organisation_id, side=Rating.Side.OWNER)

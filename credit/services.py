@@ -16,11 +16,11 @@ from django.utils import timezone
 from accounts.models import Organisation
 from accounts.services import notification_push
 from audit.services import record_append
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.locking import lock_rows
 from credit.models import CreditAppeal, CreditEvent, CreditScore, Kind, SanctionRule
 from credit.sanctions import AUTOMATIC, BUREAU_ISSUED, SANCTION_DEFAULTS
 from credit.selectors import bureau_may_act_on_event, credit_score_compute, sanction_for
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
-from market.locking import lock_rows
 
 SANCTIONS_CHAIN = "credit:sanctions"
 
@@ -272,7 +272,8 @@ def credit_appeal_file(*, user, event_id: int, reason: str) -> CreditAppeal:
     """The firm appeals one of its events, once, with a reason. The event is marked
     disputed (a sanction under appeal still applies); the bureau answers within the
     `credit_appeal_answer_workdays` rule."""
-    from market.selectors import rule_int, workday_due
+    from core.calendar import workday_due
+    from core.rules import rule_int
 
     reason = (reason or "").strip()
     if not reason:

@@ -13,7 +13,9 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organisation
+from accounts.services import document_store
 from audit.selectors import chain_records
+from core.exceptions import DomainError, ValidationFailed
 from credit.models import CreditEvent, Kind, Severity
 from credit.sanctions import BUREAU_ISSUED
 from credit.selectors import (
@@ -35,9 +37,7 @@ from credit.services import (
     credit_events_expire_due,
     sanction_rule_set,
 )
-from market.exceptions import MarketError, ValidationFailed
 from market.models import Entry
-from market.services import document_store
 from market.views.common import error_response, role_required
 
 PAGE_SIZE = 30
@@ -105,7 +105,7 @@ def firm_credit(request):
 def firm_appeal(request, pk: int):
     try:
         credit_appeal_file(user=request.user, event_id=pk, reason=request.POST.get("reason", ""))
-    except MarketError as exc:
+    except DomainError as exc:
         return error_response(request, exc)
     messages.success(request, "申诉已提交，行政审批局将在规定期限内书面答复。")
     return redirect("credit:firm_credit")
@@ -143,7 +143,7 @@ def bureau_credit(request):
                     user=request.user, organisation_id=int(values.get("organisation") or 0), kind=values.get("kind", ""),
                     description=values.get("description", ""), evidence=doc,
                 )
-        except MarketError as exc:
+        except DomainError as exc:
             if doc is not None and doc.file.name:
                 doc.file.storage.delete(doc.file.name)
             errors = {("evidence" if k == "file" else k): v for k, v in (exc.errors or {"": [exc.message]}).items()}
@@ -179,7 +179,7 @@ def bureau_event(request, pk: int):
                 messages.success(request, "申诉已答复。")
             else:
                 raise ValidationFailed("未知操作。")
-        except MarketError as exc:
+        except DomainError as exc:
             error, status = exc, exc.status_code
         else:
             return redirect("credit:bureau_event", pk=event.pk)
@@ -208,7 +208,7 @@ def bureau_sanctions(request):
             )
         except ValueError:
             error, status = ValidationFailed("请填写整数。"), 400
-        except MarketError as exc:
+        except DomainError as exc:
             error, status = exc, exc.status_code
         else:
             messages.success(request, "失信惩戒标准已更新，此后录入的信用事件按新标准执行。")

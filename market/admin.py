@@ -9,16 +9,14 @@ on their own pages (/bureau/rules/, /bureau/calendar/) so that every change is r
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from accounts.models import Document
 from audit.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.models import CalendarDay, Heartbeat, Rule
 from market.models import (
-    CalendarDay,
-    Document,
     Entry,
-    Heartbeat,
     Qualification,
     QualificationType,
     RequestExclusion,
-    Rule,
     ServiceItem,
     ServiceRequest,
 )

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.forms import AddressCaptchaMixin
 from accounts.models import Region
+from core.uscc import normalize_uscc, uscc_validate
 from market.models import QualificationType
-from market.uscc import normalize_uscc, uscc_validate
 
 UPLOAD_ACCEPT = ",".join(f".{ext}" for ext in settings.UPLOAD_ALLOWED_EXTENSIONS)
 UPLOAD_HELP = f"支持 {'、'.join(settings.UPLOAD_ALLOWED_EXTENSIONS)} 格式。"

@@ -13,8 +13,10 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Organisation, Region
+from core.calendar import workday_add, workday_shift
+from core.rules import rule_int
 from market.models import ServiceItem, ServiceRequest
-from market.selectors import registry_list, rule_int, workday_add, workday_shift
+from market.selectors import registry_list
 from market.services import DRAFT_FIELDS, PHONE_RE, PROJECT_CODE_RE
 
 # The platform's legal time: every datetime typed into a form is Yichun local time.

@@ -1,54 +1,16 @@
-"""Catalogue, registry (entries, qualifications, staff), rules, calendar and service requests."""
+"""Catalogue, registry (entries, qualifications, staff), service requests and their sign-ups."""
 
-import threading
 from decimal import Decimal
 
 import django_fsm as fsm
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Region
-
-
-_REFRESH_LOCK = threading.Lock()
-
-
-class SerialRefreshMixin:
-    """Make `refresh_from_db` safe in a threaded server.
-
-    django-fsm's `FSMModelMixin.refresh_from_db` lifts the protection of protected state
-    fields on the *field* (shared by every instance in the process) and restores it after;
-    two threads refreshing at once can restore it under the other's feet, which then fails
-    with "Direct status modification is not allowed". One process-wide lock around the
-    toggle makes it consistent; each refresh is one primary-key query.
-    """
-
-    def refresh_from_db(self, *args, **kwargs) -> None:
-        with _REFRESH_LOCK:
-            super().refresh_from_db(*args, **kwargs)
-
-
-class Document(models.Model):
-    """An uploaded file with its SHA-256. Served only through permission-checked views."""
-
-    file = models.FileField(_("文件"), upload_to="documents/%Y/%m/")
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小"))
-    sha256 = models.CharField(max_length=64, db_index=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="documents")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("文件")
-        verbose_name_plural = _("文件")
-        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty")]
-
-    def __str__(self) -> str:
-        return self.original_name
+from accounts.models import Document, Organisation, Region
+from core.models import SerialRefreshMixin
 
 
 class QualificationType(models.Model):
@@ -191,52 +153,6 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.title}）"
-
-
-class Rule(models.Model):
-    """One number of the city's rules, editable by the bureau, with the text it comes from.
-
-    Read only through `market.selectors.rule_value`; `market.rules.RULES` holds the defaults.
-    """
-
-    key = models.SlugField(_("规则键"), max_length=60, unique=True)
-    label = models.CharField(_("名称"), max_length=100)
-    value = models.DecimalField(_("取值"), max_digits=14, decimal_places=4)
-    unit = models.CharField(_("单位"), max_length=20)
-    min_value = models.DecimalField(_("下限"), max_digits=14, decimal_places=4, null=True, blank=True)
-    source = models.TextField(_("依据"))
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-
-    class Meta:
-        ordering = ["key"]
-        verbose_name = _("规则参数")
-        verbose_name_plural = _("规则参数")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(min_value__isnull=True) | Q(value__gte=F("min_value")), name="rule_value_not_below_min"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.label} = {self.value.normalize()} {self.unit}"
-
-
-class CalendarDay(models.Model):
-    """A day whose working status the bureau fixes by hand (holidays and 调休 of years the
-    chinese-calendar library does not know yet, or local corrections). Overrides the library."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("是否工作日"))
-    note = models.CharField(_("说明"), max_length=60, blank=True)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("工作日历")
-        verbose_name_plural = _("工作日历")
-
-    def __str__(self) -> str:
-        return f"{self.date} {'工作日' if self.is_workday else '休息日'} {self.note}"
 
 
 class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
@@ -498,6 +414,52 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
         self.closing_reason = reason
 
 
+class Invitation(models.Model):
+    """A pushed invitation (采购邀请). One per firm and request, so a retried push is a no-op."""
+
+    class Mail(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        NONE = "none", _("无邮箱")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invitations")
+    round = models.PositiveSmallIntegerField(_("发布轮次"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    mail_status = models.CharField(max_length=10, choices=Mail.choices, default=Mail.PENDING)
+    mail_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("采购邀请")
+        verbose_name_plural = _("采购邀请")
+        db_table = "bidding_invitation"
+        constraints = [
+            models.UniqueConstraint(fields=["request", "organisation", "round"], name="invitation_once_per_round"),
+        ]
+
+
+class SignUp(models.Model):
+    """A firm's sign-up (报名) for a request."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="signups")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="signups")
+    round = models.PositiveSmallIntegerField(_("发布轮次"), default=1)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("报名时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("报名")
+        verbose_name_plural = _("报名")
+        db_table = "bidding_signup"
+        constraints = [
+            models.UniqueConstraint(fields=["request", "organisation", "round"], name="signup_once_per_round"),
+        ]
+
+
 class RequestExclusion(models.Model):
     """A conflict-of-interest exclusion (回避): this firm may not take part in this request."""
 
@@ -627,14 +589,3 @@ class OverdueWarning(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "step_key"], name="overdue_once_per_step"),
         ]
-
-
-class Heartbeat(models.Model):
-    """Last time a periodic job ran; /healthz reads the beat sweep's."""
-
-    name = models.CharField(max_length=40, unique=True)
-    at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("心跳")
-        verbose_name_plural = _("心跳")

@@ -27,23 +27,7 @@ from __future__ import annotations
 # Counties use their GB/T 2260 administrative division codes. The three functional zones
 # (功能区) have no GB/T 2260 code: 360971-360973 are platform-assigned internal codes
 # (any statistical codes the NBS may use for them are not used here).
-REGIONS: list[dict] = [
-    {"code": "360900", "name": "宜春市", "level": "city", "parent_code": None},
-    {"code": "360902", "name": "袁州区", "level": "county", "parent_code": "360900"},
-    {"code": "360921", "name": "奉新县", "level": "county", "parent_code": "360900"},
-    {"code": "360922", "name": "万载县", "level": "county", "parent_code": "360900"},
-    {"code": "360923", "name": "上高县", "level": "county", "parent_code": "360900"},
-    {"code": "360924", "name": "宜丰县", "level": "county", "parent_code": "360900"},
-    {"code": "360925", "name": "靖安县", "level": "county", "parent_code": "360900"},
-    {"code": "360926", "name": "铜鼓县", "level": "county", "parent_code": "360900"},
-    {"code": "360981", "name": "丰城市", "level": "county", "parent_code": "360900"},
-    {"code": "360982", "name": "樟树市", "level": "county", "parent_code": "360900"},
-    {"code": "360983", "name": "高安市", "level": "county", "parent_code": "360900"},
-    # Platform-assigned codes: zones have no GB/T 2260 code.
-    {"code": "360971", "name": "宜春经济技术开发区", "level": "zone", "parent_code": "360900"},
-    {"code": "360972", "name": "宜阳新区", "level": "zone", "parent_code": "360900"},
-    {"code": "360973", "name": "明月山温泉风景名胜区", "level": "zone", "parent_code": "360900"},
-]
+# The regions (区划) are seeded by accounts' migration 0002 (`REGIONS` there).
 
 CITY_CODE = "360900"
 

@@ -1,34 +1,22 @@
 """Reads of the market: rules, the working-day calendar, eligibility, lists and scopes."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
-import chinese_calendar
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
+from core.rules import rule_int, rule_value
 from credit.selectors import credit_restriction, restricting_events
-from market.models import CalendarDay, Entry, Qualification, RequestExclusion, Rule, ServiceItem, ServiceRequest
-from market.rules import RULES
-
-# ---------------------------------------------------------------------------------------
-# Rules
-
-
-def rule_value(key: str) -> Decimal:
-    """The value in force of the rule `key`: the bureau's setting, else the default.
-
-    Raises KeyError for a key that is not a known rule, so a typo fails loudly.
-    """
-    default = RULES[key]
-    stored = Rule.objects.filter(key=key).values_list("value", flat=True).first()
-    return default.value if stored is None else stored
-
-
-def rule_int(key: str) -> int:
-    return int(rule_value(key))
+from market.models import (
+    Entry,
+    Qualification,
+    RequestExclusion,
+    ServiceItem,
+    ServiceRequest,
+)
 
 
 def auction_default_step(*, ceiling: Decimal) -> Decimal:
@@ -36,70 +24,6 @@ def auction_default_step(*, ceiling: Decimal) -> Decimal:
     of the ceiling, rounded to the fen, at least 0.01 yuan."""
     step = (ceiling * rule_value("auction_default_step_percent") / 100).quantize(Decimal("0.01"))
     return max(step, Decimal("0.01"))
-
-
-# ---------------------------------------------------------------------------------------
-# Working days (Chinese calendar: public holidays and 调休 make-up working days)
-
-
-def _library_is_workday(day: date) -> bool | None:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return None  # a year the library does not know yet
-
-
-def _overrides(start: date, end: date) -> dict[date, bool]:
-    return dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday"))
-
-
-def _is_workday(day: date, overrides: dict[date, bool]) -> bool:
-    if day in overrides:
-        return overrides[day]
-    known = _library_is_workday(day)
-    if known is not None:
-        return known
-    # Unknown year and no bureau entry: Monday to Friday until the bureau fills the table.
-    return day.weekday() < 5
-
-
-def workday_is(day: date) -> bool:
-    """Whether `day` is a working day: the bureau's table first, then chinese-calendar."""
-    return _is_workday(day, _overrides(day, day))
-
-
-def workday_add(day: date, n: int) -> date:
-    """The n-th working day after `day` (n >= 1); `day` itself does not count. One query."""
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    # Long holidays (Spring Festival) never hold more than ~10 days off in a row.
-    overrides = _overrides(day, day + timedelta(days=n * 3 + 20))
-    current, found = day, 0
-    while found < n:
-        current += timedelta(days=1)
-        if _is_workday(current, overrides):
-            found += 1
-    return current
-
-
-def workday_shift(at: datetime, n: int) -> datetime:
-    """The same local clock time on the n-th working day after `at`'s date."""
-    local = timezone.localtime(at)
-    target = workday_add(local.date(), n)
-    return timezone.make_aware(datetime.combine(target, local.time().replace(tzinfo=None)))
-
-
-def workday_due(at: datetime, n: int) -> datetime:
-    """A deadline of "within n working days": the end of the n-th working day after `at`."""
-    local = timezone.localtime(at)
-    target = workday_add(local.date(), n)
-    return timezone.make_aware(datetime.combine(target, time(23, 59, 59)))
-
-
-def day_due(at: datetime, n: int) -> datetime:
-    """A deadline of "within n (calendar) days": the end of the n-th day after `at`."""
-    local = timezone.localtime(at)
-    return timezone.make_aware(datetime.combine(local.date() + timedelta(days=n), time(23, 59, 59)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -253,7 +177,7 @@ def entries_for_bureau(*, user) -> QuerySet[Entry]:
 
 def signup_counts(*, requests: list[ServiceRequest]) -> dict[int, int]:
     """Sign-ups of the current round per request, for a page of requests (one query)."""
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     rounds = {r.pk: r.publish_count for r in requests}
     rows = (

@@ -5,24 +5,23 @@ lock, writes, records the change in the audit chain, and schedules side effects
 (tasks, websocket pushes, mail) with `transaction.on_commit`.
 """
 
-import hashlib
 import re
 import secrets
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Organisation
+from accounts.models import Document, Organisation
 from audit.services import record_append
 from bidding import draw
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
-from market.locking import lock_rows
+from core.calendar import workday_is, workday_shift
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.locking import lock_rows
+from core.rules import rule_int
 from market.models import (
-    Document,
     Entry,
     Qualification,
     QualificationType,
@@ -30,68 +29,7 @@ from market.models import (
     ServiceRequest,
     StaffMember,
 )
-from market.selectors import direct_pick_allowed, eligible_firms, rule_int, rule_value, workday_is, workday_shift
-
-# ---------------------------------------------------------------------------------------
-# Documents
-
-
-def document_store(*, upload: UploadedFile, organisation: Organisation, user) -> Document:
-    """Check an upload's kind and size, and store it with its SHA-256.
-
-    Raises ValidationFailed (field "file") for a disallowed extension, a content that
-    does not look like its extension, an empty file or one above the rule's size limit.
-    """
-    from django.conf import settings
-
-    name = upload.name or "file"
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in settings.UPLOAD_ALLOWED_EXTENSIONS:
-        raise ValidationFailed(
-            "文件类型不允许。", errors={"file": [f"只接受 {'、'.join(settings.UPLOAD_ALLOWED_EXTENSIONS)} 文件。"]}
-        )
-    limit_mb = rule_value("upload_max_mb")
-    if upload.size == 0:
-        raise ValidationFailed("文件为空。", errors={"file": ["文件为空。"]})
-    if upload.size > limit_mb * 1024 * 1024:
-        raise ValidationFailed("文件过大。", errors={"file": [f"文件不能超过 {limit_mb.normalize()} MB。"]})
-    head = upload.read(8)
-    upload.seek(0)
-    if not _content_matches(ext, head):
-        raise ValidationFailed("文件内容与类型不符。", errors={"file": ["文件内容与扩展名不符，请上传真实的 PDF、图片或 Office 文档。"]})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    doc = Document(
-        original_name=name[:200],
-        content_type=(upload.content_type or "")[:100],
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        organisation=organisation,
-        uploaded_by=user,
-    )
-    doc.file.save(f"{doc.sha256[:16]}.{ext}", upload, save=False)
-    doc.save()
-    return doc
-
-
-_MAGIC = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "ofd": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"],
-    "xls": [b"\xd0\xcf\x11\xe0"],
-}
-
-
-def _content_matches(ext: str, head: bytes) -> bool:
-    return any(head.startswith(m) for m in _MAGIC.get(ext, []))
-
+from market.selectors import direct_pick_allowed, eligible_firms
 
 # ---------------------------------------------------------------------------------------
 # Entry (入驻)
@@ -124,7 +62,7 @@ def entry_save(
     licence: Document | None = None,
 ) -> Entry:
     """Create or update the user's firm's entry application while it is a draft or returned."""
-    from market.uscc import uscc_validate
+    from core.uscc import uscc_validate
 
     org = user.organisation
     if org is None or not org.is_intermediary:
@@ -477,7 +415,7 @@ def request_republish(*, request_id: int, user, signup_deadline: datetime, selec
 def request_cancel(*, request_id: int, user, reason: str) -> ServiceRequest:
     """The owner cancels a request before selection, with a reason registrants see."""
     from accounts.services import notification_push
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     req = _lock_request(request_id)
     _owned(req, user)
@@ -501,7 +439,7 @@ def request_close_signup(*, request_id: int, now: datetime | None = None) -> Ser
     already moved on (or not yet due) is returned unchanged. Returns None when the row is
     locked by another closer (it will do the work).
     """
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     now = now or timezone.now()
     with transaction.atomic():

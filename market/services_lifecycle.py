@@ -28,10 +28,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
-from accounts.services import notification_push
+from accounts.services import document_store, notification_push
 from audit.services import record_append
-from market.exceptions import InvalidState, NotAllowed, NotEligible, ValidationFailed
-from market.locking import lock_rows
+from core.calendar import day_due, workday_due
+from core.exceptions import InvalidState, NotAllowed, NotEligible, ValidationFailed
+from core.locking import lock_rows
+from core.rules import rule_int
 from market.models import (
     DirectPickPolicy,
     Objection,
@@ -44,11 +46,8 @@ from market.selectors import (
     firm_eligibility,
     request_price,
     request_visible_to_bureau,
-    rule_int,
-    workday_due,
-    day_due,
 )
-from market.services import _transition, document_store, request_chain
+from market.services import _transition, request_chain
 
 S = ServiceRequest.Status
 POLICY_CHAIN = "direct-pick-policy"
@@ -168,7 +167,7 @@ def direct_pick_policy_set(*, user, region_code: str, funding: str, allowed: boo
 def direct_pick_candidates(*, request: ServiceRequest, at: datetime | None = None) -> list[tuple[Organisation, object]]:
     """Firms that signed up for `request` (the current round while selecting, any round
     after a failure) with their eligibility verdict now."""
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     at = at or timezone.now()
     signups = SignUp.objects.filter(request=request)
@@ -199,7 +198,7 @@ def request_direct_pick(*, request_id: int, user, firm_id: int, reason: str) -> 
     `direct_pick_after_failures`. The firm must have signed up and pass
     `firm_eligibility` (credit included) now.
     """
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     reason = _required_text(reason, "reason", "直接选取须说明理由。")
     req = _lock(request_id)
@@ -261,7 +260,7 @@ def objection_lodge(*, request_id: int, user, reason: str, attachment: UploadedF
     """A registrant of the current round (not the selected firm) objects (质疑) to the
     result, with a reason and an attachment, only while publicity runs. The request goes
     to `objection` and publicity pauses; the bureau answers within the rule's working days."""
-    from bidding.models import SignUp
+    from market.models import SignUp
 
     reason = _required_text(reason, "reason", "请填写质疑理由。")
     upload = _required_upload(attachment, "attachment")

@@ -11,10 +11,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 
 from audit.services import record_append
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
-from market.locking import lock_rows
-from market.models import CalendarDay, Rule
-from market.rules import RULES, RuleDefault
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.jurisdiction import is_bureau, is_city_bureau
+from core.locking import lock_rows
+from core.models import CalendarDay, Rule
+from core.rules import RULES, RuleDefault
 
 RULES_CHAIN = "rules"
 CALENDAR_CHAIN = "calendar"
@@ -30,10 +31,9 @@ _ATTEMPTS = 3
 
 def _require_city_bureau(user, *, what: str) -> None:
     """Raise NotAllowed unless `user` is staff of the city (not a county) bureau."""
-    org = getattr(user, "organisation", None)
-    if org is None or not org.is_bureau:
+    if not is_bureau(user):
         raise NotAllowed(f"只有行政审批局工作人员可以修改{what}。")
-    if not org.region.is_city:
+    if not is_city_bureau(user):
         raise NotAllowed(f"{what}全市统一适用，只能由市行政审批局修改。")
 
 
@@ -84,7 +84,7 @@ def rule_set(*, user, key: str, value: Decimal) -> Rule:
     """Set the value in force of rule `key` (city bureau staff only).
 
     Upserts the Rule row, refreshing its label, unit, source and minimum from
-    `market.rules.RULES`, and appends the old and new value to the "rules" audit chain,
+    `core.rules.RULES`, and appends the old and new value to the "rules" audit chain,
     all in one transaction. Raises NotAllowed for anyone but city bureau staff and
     ValidationFailed (field "value", or "key" for an unknown rule) for a bad value.
     The existing row is locked with `lock_rows` (FOR NO KEY UPDATE on PostgreSQL, FOR

@@ -8,7 +8,7 @@ from django.utils import timezone
 def sweep_deadlines() -> int:
     """The beat sweep: move on every request whose deadline passed, and leave a heartbeat
     that /healthz reads to know Celery is alive."""
-    from market.models import Heartbeat
+    from core.models import Heartbeat
     from market.services import requests_sweep_due
 
     moved = requests_sweep_due()

@@ -28,7 +28,8 @@ def request_completed_at(request: ServiceRequest) -> datetime | None:
 
 def rating_due(request: ServiceRequest) -> datetime | None:
     """The end of the rating period (rule `rating_days`, calendar days after completion)."""
-    from market.selectors import day_due, rule_int
+    from core.calendar import day_due
+    from core.rules import rule_int
 
     completed = request_completed_at(request)
     return None if completed is None else day_due(completed, rule_int("rating_days"))
@@ -36,7 +37,8 @@ def rating_due(request: ServiceRequest) -> datetime | None:
 
 def dispute_due(rating: Rating) -> datetime:
     """The last moment the rated party may dispute `rating` (rule `rating_dispute_workdays`)."""
-    from market.selectors import rule_int, workday_due
+    from core.calendar import workday_due
+    from core.rules import rule_int
 
     return workday_due(rating.created_at, rule_int("rating_dispute_workdays"))
 

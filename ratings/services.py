@@ -12,13 +12,23 @@ from django.utils import timezone
 
 from accounts.services import notification_push
 from audit.services import record_append
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.locking import lock_rows
 from credit.models import CreditEvent
-from credit.services import credit_event_revoke_system, credit_raise_rating_unsatisfied, credit_score_refresh
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
-from market.locking import lock_rows
+from credit.services import (
+    credit_event_revoke_system,
+    credit_raise_rating_unsatisfied,
+    credit_score_refresh,
+)
 from market.models import ServiceRequest
 from market.services import _transition, request_chain
-from ratings.models import FIRM_DIMENSIONS, OWNER_DIMENSIONS, Rating, RatingDispute, SectorRating
+from ratings.models import (
+    FIRM_DIMENSIONS,
+    OWNER_DIMENSIONS,
+    Rating,
+    RatingDispute,
+    SectorRating,
+)
 from ratings.selectors import RATEABLE, dispute_due, rating_due
 
 
@@ -127,7 +137,7 @@ def rating_default_record(*, request_id: int, now: datetime | None = None) -> Ra
 def ratings_sweep_due(*, now: datetime | None = None) -> int:
     """The beat sweep's part: default ratings for every request past its rating period.
     Cheap (one query) when nothing is due. Returns the number recorded."""
-    from market.selectors import rule_int
+    from core.rules import rule_int
 
     now = now or timezone.now()
     # Candidates: completed at least rating_days ago; the service checks the exact deadline.
@@ -177,7 +187,8 @@ def rating_submit_firm(*, user, request_id: int, scores: dict, overall: str, com
 def rating_dispute_file(*, user, rating_id: int, reason: str) -> RatingDispute:
     """The rated party disputes a rating once, with a reason, inside the
     `rating_dispute_workdays` rule. The rating keeps counting until the bureau voids it."""
-    from market.selectors import rule_int, workday_due
+    from core.calendar import workday_due
+    from core.rules import rule_int
 
     reason = (reason or "").strip()
     if not reason:

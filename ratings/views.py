@@ -13,11 +13,17 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from market.exceptions import MarketError, ValidationFailed
+from core.exceptions import DomainError, ValidationFailed
 from market.models import ServiceRequest
 from market.selectors import request_visible_to_bureau
 from ratings.models import FIRM_DIMENSIONS, OWNER_DIMENSIONS, Rating
-from ratings.selectors import RATEABLE, dispute_due, disputes_pending, rating_due, ratings_of_request
+from ratings.selectors import (
+    RATEABLE,
+    dispute_due,
+    disputes_pending,
+    rating_due,
+    ratings_of_request,
+)
 from ratings.services import (
     rating_dispute_answer,
     rating_dispute_file,
@@ -95,7 +101,7 @@ def request_ratings(request, code: str):
                 messages.success(request, "行业主管部门评价已提交。")
             else:
                 raise ValidationFailed("未知操作。")
-        except MarketError as exc:
+        except DomainError as exc:
             error, status = exc, exc.status_code
         else:
             return redirect("ratings:request", code=req.code)

@@ -9,8 +9,14 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Organisation, Region, User
-from market.models import Entry, Qualification, QualificationType, ServiceItem, ServiceRequest
-from market.uscc import uscc_check_char
+from core.uscc import uscc_check_char
+from market.models import (
+    Entry,
+    Qualification,
+    QualificationType,
+    ServiceItem,
+    ServiceRequest,
+)
 
 _serial = itertools.count(1)
 
@@ -105,7 +111,7 @@ def firm_user(
 
 def request_draft(*, owner: User, method: str = "draw", item: ServiceItem | None = None, **overrides) -> ServiceRequest:
     """A draft whose deadlines satisfy the rules (sign-up closes 5 working days from now)."""
-    from market.selectors import workday_shift
+    from core.calendar import workday_shift
     from market.services import request_draft_save
 
     now = timezone.now()

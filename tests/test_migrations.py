@@ -15,8 +15,9 @@ def test_no_model_change_lacks_a_migration():
 
 def test_seeded_regions_catalogue_and_rules():
     from accounts.models import Region
-    from market.models import Rule, ServiceItem
-    from market.rules import RULES
+    from core.models import Rule
+    from core.rules import RULES
+    from market.models import ServiceItem
 
     assert Region.objects.count() == 14
     assert Region.objects.get(code="360982").name == "樟树市"

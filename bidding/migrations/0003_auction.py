@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django_fsm
-import market.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -40,7 +39,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '网上竞价',
                 'verbose_name_plural': '网上竞价',
             },
-            bases=(market.models.SerialRefreshMixin, django_fsm.ConcurrentTransitionMixin, models.Model),
+            bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Bid',

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Region
 from audit.selectors import chain_records
-from market.exceptions import MarketError
+from core.exceptions import DomainError
+from core.models import CalendarDay, Rule
+from core.rules import RULES, rule_value
 from market.forms_bureau import (
     CalendarClearForm,
     CalendarDayForm,
@@ -27,11 +29,16 @@ from market.forms_bureau import (
     RequestFilterForm,
     RuleForm,
 )
-from market.models import CalendarDay, Entry, Rule
-from market.rules import RULES
-from market.selectors import entries_for_bureau, requests_for_bureau, rule_value
+from market.models import Entry
+from market.selectors import entries_for_bureau, requests_for_bureau
 from market.services import entry_review
-from market.services_rules import CALENDAR_CHAIN, RULES_CHAIN, calendar_day_clear, calendar_day_set, rule_set
+from market.services_rules import (
+    CALENDAR_CHAIN,
+    RULES_CHAIN,
+    calendar_day_clear,
+    calendar_day_set,
+    rule_set,
+)
 from market.views.common import apply_errors, role_required
 
 PAGE_SIZE = 50
@@ -76,7 +83,7 @@ def bureau_entry(request, pk: int):
                 entry_review(
                     user=request.user, entry_id=entry.pk, approve=form.approve, reason=form.cleaned_data["reason"]
                 )
-            except MarketError as exc:
+            except DomainError as exc:
                 apply_errors(form, exc)
                 status, error_message = exc.status_code, exc.message
                 entry.refresh_from_db()
@@ -174,7 +181,7 @@ def bureau_rules(request):
         if form.is_valid():
             try:
                 rule = rule_set(user=request.user, key=form.cleaned_data["key"], value=form.cleaned_data["value"])
-            except MarketError as exc:
+            except DomainError as exc:
                 apply_errors(form, exc)
                 status = exc.status_code
             else:
@@ -220,7 +227,7 @@ def bureau_calendar(request):
             day = clear.cleaned_data["date"]
             try:
                 removed = calendar_day_clear(user=request.user, day=day)
-            except MarketError as exc:
+            except DomainError as exc:
                 status, error_message = exc.status_code, exc.message
             else:
                 if removed:
@@ -235,7 +242,7 @@ def bureau_calendar(request):
                 entry = calendar_day_set(
                     user=request.user, day=data["date"], is_workday=data["is_workday"], note=data["note"]
                 )
-            except MarketError as exc:
+            except DomainError as exc:
                 apply_errors(form, exc)
                 status, error_message = exc.status_code, exc.message
             else:

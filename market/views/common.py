@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
-from market.exceptions import MarketError
+from core.exceptions import DomainError
 
 
 def role_required(*kinds: str):
@@ -26,13 +26,13 @@ def role_required(*kinds: str):
     return decorator
 
 
-def error_response(request, exc: MarketError, *, template: str = "market/error.html", context: dict | None = None):
+def error_response(request, exc: DomainError, *, template: str = "market/error.html", context: dict | None = None):
     """Render a service error with its status code (400/403/409), never a 500."""
     ctx = {"message": exc.message, "errors": exc.errors, **(context or {})}
     return render(request, template, ctx, status=exc.status_code)
 
 
-def apply_errors(form, exc: MarketError) -> None:
+def apply_errors(form, exc: DomainError) -> None:
     """Copy a service's field errors onto a bound form (unknown fields go to the form)."""
     for field, messages in (exc.errors or {"": [exc.message]}).items():
         for message in messages:

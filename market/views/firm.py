@@ -15,14 +15,21 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Document
 from accounts.registration import PLACEHOLDER_SUFFIX, intermediary_register
-from bidding.models import Invitation, SignUp
-from market.exceptions import MarketError, ValidationFailed
-from market.forms_firm import COMMITMENT_TEXT, EntryForm, QualificationForm, RegisterForm, StaffForm, SubmitForm
-from market.models import Document, Entry
-from market.selectors import rule_value
+from accounts.services import document_store
+from core.exceptions import DomainError, ValidationFailed
+from core.rules import rule_value
+from market.forms_firm import (
+    COMMITMENT_TEXT,
+    EntryForm,
+    QualificationForm,
+    RegisterForm,
+    StaffForm,
+    SubmitForm,
+)
+from market.models import Entry, Invitation, SignUp
 from market.services import (
-    document_store,
     entry_save,
     entry_submit,
     qualification_add,
@@ -41,7 +48,7 @@ EXTENDABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED, Entry.Status.APPROVED)
 # Helpers
 
 
-def _errors_onto(form, exc: MarketError, *, rename: dict[str, str] | None = None) -> None:
+def _errors_onto(form, exc: DomainError, *, rename: dict[str, str] | None = None) -> None:
     """Put a service's field errors on `form`, renaming service field names (the upload
     check reports on "file") to the form's own."""
     rename = rename or {}
@@ -65,7 +72,7 @@ def _store_then(upload, user, write):
             if upload:
                 doc = document_store(upload=upload, organisation=user.organisation, user=user)
             return write(doc)
-    except MarketError:
+    except DomainError:
         _discard(doc)
         raise
 
@@ -178,7 +185,7 @@ def entry(request):
                 licence=doc,
             ),
         )
-    except MarketError as exc:
+    except DomainError as exc:
         _errors_onto(form, exc, rename={"file": "licence"})
         return _render_entry(request, entry_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "入驻信息已保存。")
@@ -203,7 +210,7 @@ def entry_qualification_add(request):
                 cert_no=data["cert_no"].strip(), valid_until=data["valid_until"], scan=doc,
             ),
         )
-    except MarketError as exc:
+    except DomainError as exc:
         _errors_onto(form, exc, rename={"file": "scan"})
         return _render_entry(request, qual_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "资质证书已登记。")
@@ -216,7 +223,7 @@ def entry_qualification_remove(request, pk: int):
     """Remove one of the firm's own certificates while the application is editable."""
     try:
         qualification_remove(user=request.user, qualification_id=pk)
-    except MarketError as exc:
+    except DomainError as exc:
         return _render_entry(request, error=exc.message, status=exc.status_code)
     messages.success(request, "资质证书已删除。")
     return redirect("market:entry")
@@ -233,7 +240,7 @@ def entry_staff_add(request):
     try:
         staff_add(user=request.user, name=data["name"].strip(), title=data["title"].strip(),
                   cert_no=data["cert_no"].strip())
-    except MarketError as exc:
+    except DomainError as exc:
         _errors_onto(form, exc)
         return _render_entry(request, staff_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "执业人员已登记。")
@@ -248,7 +255,7 @@ def entry_submit_view(request):
     form.is_valid()  # a checkbox: always valid; the service says what is missing
     try:
         entry_submit(user=request.user, commitment_accepted=bool(form.cleaned_data.get("commitment")))
-    except MarketError as exc:
+    except DomainError as exc:
         _errors_onto(form, exc)
         return _render_entry(request, submit_form=form, error=exc.message, status=exc.status_code)
     messages.success(request, "入驻申请已提交，请等待行政审批局审核，结果将通过站内消息通知。")

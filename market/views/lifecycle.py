@@ -14,15 +14,24 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts.models import Region
 from audit.selectors import chain_records
-from bidding.models import SignUp
 from bidding.services_selection import request_confirm, request_decline
+from core.exceptions import DomainError
 from market import selectors
-from market.exceptions import MarketError
-from market.models import DirectPickPolicy, Objection, ServiceRequest, TerminationRequest
+from market.models import (
+    DirectPickPolicy,
+    Objection,
+    ServiceRequest,
+    SignUp,
+    TerminationRequest,
+)
 from market.services_lifecycle import (
     POLICY_CHAIN,
     contract_upload,
@@ -117,7 +126,7 @@ def _action(request, code: str, run, done: str):
     req = get_object_or_404(ServiceRequest.objects.exclude(status=S.DRAFT), code=code)
     try:
         run(req)
-    except MarketError as exc:
+    except DomainError as exc:
         return error_response(request, exc, context={"back_url": reverse("market:request_detail", args=[code])})
     messages.success(request, done)
     return redirect("market:request_detail", code=code)
@@ -238,7 +247,7 @@ def bureau_direct_pick_policies(request):
                 user=request.user, region_code=request.POST.get("region", ""), funding=request.POST.get("funding", ""),
                 allowed=request.POST.get("allowed") == "1", source=request.POST.get("source", ""),
             )
-        except MarketError as exc:
+        except DomainError as exc:
             status, error = exc.status_code, exc.message
         else:
             messages.success(request, "直接选取适用范围已更新。")

@@ -11,14 +11,28 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import HttpResponseClientRedirect
 
-from market.exceptions import InvalidState, MarketError, ValidationFailed
-from market.forms_owner import CancelForm, RepublishForm, RequestForm, qualification_requirement
+from core.exceptions import DomainError, InvalidState, ValidationFailed
+from market.forms_owner import (
+    CancelForm,
+    RepublishForm,
+    RequestForm,
+    qualification_requirement,
+)
 from market.models import ServiceRequest
 from market.selectors import signup_counts
-from market.services import request_cancel, request_draft_save, request_publish, request_republish
+from market.services import (
+    request_cancel,
+    request_draft_save,
+    request_publish,
+    request_republish,
+)
 from market.views.common import apply_errors, error_response, role_required
 
 PAGE_SIZE = 50
@@ -64,7 +78,7 @@ def _finish(request, code: str, done: str):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _refusal(request, exc: MarketError, *, template: str, context: dict):
+def _refusal(request, exc: DomainError, *, template: str, context: dict):
     """Failure: a form page comes back with the messages on its fields and the error's
     status; htmx callers (buttons on the request page) get the reasons as a fragment."""
     if request.htmx:
@@ -128,7 +142,7 @@ def _draft_form(request, *, instance: ServiceRequest | None):
             )
             if publish:
                 saved = request_publish(request_id=saved.pk, user=request.user)
-    except MarketError as exc:
+    except DomainError as exc:
         apply_errors(form, exc)
         return _render_form(request, form, instance=instance, status=exc.status_code, message=exc.message)
     return _finish(request, saved.code, "已发布，系统正在推送采购邀请。" if publish else "草稿已保存。")
@@ -154,7 +168,7 @@ def owner_request_publish(request, code: str):
     service_request = _own_request(request, code)
     try:
         request_publish(request_id=service_request.pk, user=request.user)
-    except MarketError as exc:
+    except DomainError as exc:
         if request.htmx or not isinstance(exc, ValidationFailed):
             return error_response(request, exc)
         form = RequestForm.bound_to_stored(instance=service_request, owner=request.user.organisation)
@@ -179,7 +193,7 @@ def owner_request_cancel(request, code: str):
         return _refusal(request, _form_refusal(form), template=template, context=context)
     try:
         request_cancel(request_id=service_request.pk, user=request.user, reason=form.cleaned_data["reason"])
-    except MarketError as exc:
+    except DomainError as exc:
         apply_errors(form, exc)
         return _refusal(request, exc, template=template, context=context)
     return _finish(request, service_request.code, "已取消。")
@@ -206,7 +220,7 @@ def owner_request_republish(request, code: str):
             signup_deadline=form.cleaned_data["signup_deadline"],
             selection_at=form.cleaned_data["selection_at"],
         )
-    except MarketError as exc:
+    except DomainError as exc:
         apply_errors(form, exc)
         return _refusal(request, exc, template=template, context=context)
     return _finish(request, service_request.code, "已重新发布，新一轮报名已开始。")

@@ -21,13 +21,19 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from accounts.models import Organisation, Region
+from accounts.models import Document, Organisation, Region
 from audit.selectors import chain_records
-from bidding.models import SignUp
 from bidding.services import signup_create
+from core.exceptions import DomainError
 from market import selectors
-from market.exceptions import MarketError
-from market.models import Document, Entry, Qualification, QualificationType, ServiceItem, ServiceRequest
+from market.models import (
+    Entry,
+    Qualification,
+    QualificationType,
+    ServiceItem,
+    ServiceRequest,
+    SignUp,
+)
 from market.services import request_chain, request_refresh, requests_sweep_due
 from market.views.common import role_required
 from market.views.lifecycle import lifecycle_context
@@ -284,7 +290,7 @@ def request_signup(request, code: str):
     detail_url = reverse("market:request_detail", args=[req.code])
     try:
         signup_create(request_id=req.pk, user=request.user)
-    except MarketError as exc:
+    except DomainError as exc:
         if not request.htmx:
             messages.error(request, exc.message)
             return redirect(detail_url)

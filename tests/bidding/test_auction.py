@@ -11,7 +11,8 @@ from audit.selectors import chain_records, chain_verify
 from bidding.models import Auction, Bid, Bidder, BidRejection
 from bidding.services_auction import auction_advance, auctions_sweep_due, bid_place
 from bidding.services_selection import request_decline
-from market.models import Rule, ServiceRequest
+from core.models import Rule
+from market.models import ServiceRequest
 from market.services import request_chain, requests_sweep_due
 from tests.bidding.auction_support import auction_case, bid, end_in
 from tests.factories import firm_user

@@ -3,15 +3,13 @@
 import asyncio
 import json
 import uuid
-from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from django.urls import path
-from django.utils import timezone
 
 from bidding.consumers import AuctionConsumer
 from tests.accounts.socket_support import LoggedIn as UserScope  # the user and a logged-in session

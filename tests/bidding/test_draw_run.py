@@ -16,7 +16,8 @@ from bidding import draw as recipe
 from bidding.models import Draw
 from bidding.services import signup_create
 from bidding.services_draw import draw_run, draws_sweep_due
-from market.models import Qualification, RequestExclusion, Rule, ServiceRequest
+from core.models import Rule
+from market.models import Qualification, RequestExclusion, ServiceRequest
 from market.services import request_chain, request_refresh, requests_sweep_due
 from market.tasks import sweep_deadlines
 from tests.factories import firm_user, published_request, service_item

@@ -11,9 +11,9 @@ from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
 from bidding.services import signup_create
 from bidding.services_selection import request_confirm, request_decline
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent
 from credit.selectors import credit_restriction
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
 from market.models import ServiceRequest
 from market.services import request_chain, requests_sweep_due
 from tests.factories import firm_user, published_request, service_item

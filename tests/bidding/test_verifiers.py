@@ -719,5 +719,5 @@ def test_js_uscc_agrees(tmp_path):
 )
 def test_the_app_and_the_draw_agree_on_uscc(code):
     """A firm the registry accepts must never be refused by the draw, nor the reverse."""
-    market_uscc = pytest.importorskip("market.uscc")
+    market_uscc = pytest.importorskip("core.uscc")
     assert market_uscc.uscc_is_valid(code) == draw.uscc_is_valid(code)

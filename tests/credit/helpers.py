@@ -2,7 +2,7 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from market.services import document_store
+from accounts.services import document_store
 
 
 def evidence_for(officer, name: str = "处罚决定书.pdf"):

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bidding.exceptions import NotEligible
 from bidding.services import signup_create
 from bidding.services_draw import draw_run
+from core.exceptions import NotEligible
 from credit.models import CreditEvent
 from credit.selectors import credit_restriction
 from credit.services import credit_event_issue
@@ -16,7 +16,13 @@ from market.models import ServiceRequest
 from market.selectors import firm_eligibility
 from market.services import requests_sweep_due
 from tests.credit.helpers import evidence_for
-from tests.factories import bureau_user, firm_user, owner_user, published_request, service_item
+from tests.factories import (
+    bureau_user,
+    firm_user,
+    owner_user,
+    published_request,
+    service_item,
+)
 
 pytestmark = pytest.mark.django_db
 

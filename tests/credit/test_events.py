@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditAppeal, CreditEvent, SanctionRule
 from credit.selectors import credit_restriction, public_credit_list, sanction_for
 from credit.services import (
@@ -24,7 +25,6 @@ from credit.services import (
     credit_raise_service_overdue,
     sanction_rule_set,
 )
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
 from market.tasks import sweep_deadlines
 from tests.credit.helpers import evidence_for
 from tests.factories import bureau_user, firm_user, published_request

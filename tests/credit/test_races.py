@@ -6,7 +6,11 @@ from django.db import connection
 
 from audit.selectors import chain_records, chain_verify
 from credit.models import CreditEvent
-from credit.services import credit_chain, credit_raise_rating_unsatisfied, credit_raise_service_overdue
+from credit.services import (
+    credit_chain,
+    credit_raise_rating_unsatisfied,
+    credit_raise_service_overdue,
+)
 from ratings.models import Rating
 from ratings.services import rating_default_record
 from tests.factories import firm_user, published_request

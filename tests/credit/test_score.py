@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.models import Rule
 from credit.models import CreditScore
 from credit.selectors import credit_score_compute, stars_of
 from credit.services import credit_event_issue
-from market.models import Rule
 from ratings.services import rating_submit_owner, sector_rating_submit
 from tests.credit.helpers import evidence_for
 from tests.factories import bureau_user, firm_user

@@ -1,12 +1,12 @@
 """Credit pages: public list and score breakdown, the firm's page and appeal, the bureau's
 issue / revoke / answer pages and sanction table."""
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Document
 from credit.models import CreditAppeal, CreditEvent, SanctionRule
 from credit.services import credit_event_issue
-from market.models import Document
 from tests.credit.helpers import evidence_for
 from tests.factories import bureau_user, firm_user
 

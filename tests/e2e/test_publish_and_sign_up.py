@@ -3,8 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from bidding.models import SignUp
-from market.models import ServiceRequest
+from market.models import ServiceRequest, SignUp
 from tests.factories import firm_user, owner_user, service_item
 
 pytestmark = pytest.mark.e2e

@@ -7,10 +7,16 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from bidding.models import SignUp
 from credit.models import CreditEvent
+from market.models import SignUp
 from ratings.models import Rating
-from tests.factories import bureau_user, firm_user, owner_user, published_request, service_item
+from tests.factories import (
+    bureau_user,
+    firm_user,
+    owner_user,
+    published_request,
+    service_item,
+)
 from tests.lifecycle_fixtures import completed_request
 
 pytestmark = pytest.mark.e2e

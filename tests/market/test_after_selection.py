@@ -13,12 +13,25 @@ from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
 from bidding.services import signup_create
 from bidding.services_selection import request_confirm, request_decline
+from core.calendar import workday_due
+from core.exceptions import InvalidState, NotAllowed, NotEligible, ValidationFailed
+from core.models import Rule
 from credit.models import CreditEvent
 from credit.services import credit_event_raise
-from market.exceptions import InvalidState, NotAllowed, NotEligible, ValidationFailed
-from market.models import DirectPickPolicy, Objection, OverdueWarning, Rule, ServiceRequest, TerminationRequest
-from market.selectors import overdue_warnings_for, todo_for, workday_due
-from market.services import request_chain, request_publish, request_refresh, requests_sweep_due
+from market.models import (
+    DirectPickPolicy,
+    Objection,
+    OverdueWarning,
+    ServiceRequest,
+    TerminationRequest,
+)
+from market.selectors import overdue_warnings_for, todo_for
+from market.services import (
+    request_chain,
+    request_publish,
+    request_refresh,
+    requests_sweep_due,
+)
 from market.services_lifecycle import (
     contract_upload,
     direct_pick_policy_set,
@@ -32,7 +45,14 @@ from market.services_lifecycle import (
     termination_ask,
     termination_decide,
 )
-from tests.factories import bureau_user, firm_user, owner_user, published_request, request_draft, service_item
+from tests.factories import (
+    bureau_user,
+    firm_user,
+    owner_user,
+    published_request,
+    request_draft,
+    service_item,
+)
 
 pytestmark = pytest.mark.django_db
 S = ServiceRequest.Status
@@ -368,8 +388,8 @@ def failed_twice(owner) -> tuple[ServiceRequest, list]:
     assert req.status == S.FAILED and req.failure_count == 1
     with pytest.raises(InvalidState):  # not after the first failure
         request_direct_pick(request_id=req.pk, user=owner, firm_id=users[0].organisation_id, reason="急需")
+    from core.calendar import workday_shift
     from market.services import request_republish
-    from market.selectors import workday_shift
 
     deadline = workday_shift(timezone.now(), 4)
     request_republish(request_id=req.pk, user=owner, signup_deadline=deadline, selection_at=workday_shift(deadline, 1))

@@ -12,12 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import document_store
 from audit.models import AuditRecord
-from market.models import CalendarDay, Entry, Qualification, Rule, ServiceRequest, StaffMember
-from market.rules import RULES
-from market.selectors import rule_value, workday_is
-from market.services import document_store
-from tests.factories import bureau_user, firm_user, owner_user, published_request, request_draft
+from core.calendar import workday_is
+from core.models import CalendarDay, Rule
+from core.rules import RULES, rule_value
+from market.models import Entry, Qualification, ServiceRequest, StaffMember
+from tests.factories import (
+    bureau_user,
+    firm_user,
+    owner_user,
+    published_request,
+    request_draft,
+)
 
 pytestmark = pytest.mark.django_db
 

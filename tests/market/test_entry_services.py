@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Organisation
-from market.exceptions import ValidationFailed
+from core.exceptions import ValidationFailed
 from market.models import Entry, Qualification, QualificationType
 from market.services import qualification_add
 from tests.factories import OrganisationFactory, UserFactory, make_uscc

@@ -12,12 +12,32 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Organisation, User
-from bidding.models import Invitation
+from accounts.models import Document, Organisation, User
+from accounts.services import document_store
 from bidding.services import invitations_push, signup_create
-from market.models import Document, Entry, Qualification, QualificationType, Rule, StaffMember
-from market.services import document_store, entry_review, entry_save, entry_submit, qualification_add, staff_add
-from tests.factories import OrganisationFactory, UserFactory, firm_user, make_uscc, published_request, service_item
+from core.models import Rule
+from market.models import (
+    Entry,
+    Invitation,
+    Qualification,
+    QualificationType,
+    StaffMember,
+)
+from market.services import (
+    entry_review,
+    entry_save,
+    entry_submit,
+    qualification_add,
+    staff_add,
+)
+from tests.factories import (
+    OrganisationFactory,
+    UserFactory,
+    firm_user,
+    make_uscc,
+    published_request,
+    service_item,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -230,13 +250,13 @@ def test_entry_licence_over_the_size_rule_is_refused(client, newcomer):
     big = pdf("big.pdf", size=1024 * 1024 + 10)
     response = client.post(ENTRY_URL, {**entry_data(), "licence": big})
     assert response.status_code == 400
-    assert "文件不能超过 1 MB" in response.content.decode()
+    assert "文件不能超过 1MB" in response.content.decode()
     _assert_nothing_written(newcomer)
 
 
 def test_entry_refusal_after_upload_keeps_no_file(client, newcomer, monkeypatch):
     """The licence is stored, then the service refuses: no row and no file remain."""
-    from market.exceptions import InvalidState
+    from core.exceptions import InvalidState
     from market.views import firm as firm_views
 
     def refuse(**kwargs):

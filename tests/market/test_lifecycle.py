@@ -8,9 +8,10 @@ from django.utils import timezone
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding.services import signup_create
-from market.exceptions import InvalidState, ValidationFailed
-from market.models import Rule, ServiceRequest
-from market.selectors import workday_shift
+from core.calendar import workday_shift
+from core.exceptions import InvalidState, ValidationFailed
+from core.models import Rule
+from market.models import ServiceRequest
 from market.services import (
     request_cancel,
     request_chain,

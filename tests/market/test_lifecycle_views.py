@@ -9,7 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from market.models import DirectPickPolicy, Objection, OverdueWarning, ServiceRequest
-from market.services_lifecycle import contract_upload, objection_lodge, request_direct_pick, result_deliver, termination_ask
+from market.services_lifecycle import (
+    objection_lodge,
+    result_deliver,
+    termination_ask,
+)
 from tests.factories import bureau_user, firm_user, owner_user
 from tests.market.test_after_selection import (
     contracting,

@@ -11,12 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditRecord
-from bidding.models import Invitation, SignUp
+from core.calendar import workday_add, workday_is, workday_shift
+from core.rules import rule_int
 from market.forms_owner import default_deadlines
-from market.models import RequestExclusion, ServiceRequest
-from market.selectors import rule_int, workday_add, workday_is, workday_shift
+from market.models import Invitation, RequestExclusion, ServiceRequest, SignUp
 from market.services import request_close_signup
-from tests.factories import firm_user, owner_user, published_request, request_draft, service_item
+from tests.factories import (
+    firm_user,
+    owner_user,
+    published_request,
+    request_draft,
+    service_item,
+)
 
 pytestmark = pytest.mark.django_db
 

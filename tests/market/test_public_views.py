@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bidding.models import SignUp
+from accounts.services import document_store
 from bidding.services import signup_create
-from market.models import Entry, Qualification, ServiceRequest, StaffMember
-from market.services import document_store, request_close_signup, request_draft_save, request_publish
+from market.models import Entry, Qualification, ServiceRequest, SignUp, StaffMember
+from market.services import request_close_signup, request_draft_save, request_publish
 from tests.factories import (
     bureau_user,
     firm_user,

@@ -10,11 +10,10 @@ from django.utils import timezone
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding import draw
-from bidding.models import Invitation
+from core.calendar import workday_shift
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
-from market.models import RequestExclusion, ServiceRequest
-from market.selectors import workday_shift
+from market.models import Invitation, RequestExclusion, ServiceRequest
 from market.services import request_chain, request_publish
 from tests.factories import firm_user, owner_user, request_draft, service_item
 
@@ -115,7 +114,7 @@ def test_publish_refuses_past_deadline(owner):
 
 
 def test_rule_change_takes_effect_without_code(owner):
-    from market.models import Rule
+    from core.models import Rule
 
     Rule.objects.filter(key="signup_window_workdays").update(value=Decimal(1))
     now = timezone.now()

@@ -9,12 +9,17 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
-from bidding.models import SignUp
 from bidding.services import signup_create
-from market.exceptions import InvalidState, MarketError
-from market.models import ServiceRequest
+from core.exceptions import DomainError, InvalidState
+from market.models import ServiceRequest, SignUp
 from market.services import request_chain, request_close_signup, request_publish
-from tests.factories import firm_user, owner_user, published_request, request_draft, service_item
+from tests.factories import (
+    firm_user,
+    owner_user,
+    published_request,
+    request_draft,
+    service_item,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -99,7 +104,7 @@ def test_sign_ups_racing_the_deadline_sweep():
             time.sleep((user.pk % 12) * 0.06)
             try:
                 signup_create(request_id=req.pk, user=user)
-            except MarketError:
+            except DomainError:
                 pass
 
         return go

@@ -6,11 +6,17 @@ from decimal import Decimal
 import pytest
 
 from audit.selectors import chain_records, chain_verify
-from market.exceptions import NotAllowed, ValidationFailed
-from market.models import CalendarDay, Rule
-from market.rules import RULES
-from market.selectors import rule_int, rule_value, workday_add, workday_is
-from market.services_rules import CALENDAR_CHAIN, RULES_CHAIN, calendar_day_clear, calendar_day_set, rule_set
+from core.calendar import workday_add, workday_is
+from core.exceptions import NotAllowed, ValidationFailed
+from core.models import CalendarDay, Rule
+from core.rules import RULES, rule_int, rule_value
+from market.services_rules import (
+    CALENDAR_CHAIN,
+    RULES_CHAIN,
+    calendar_day_clear,
+    calendar_day_set,
+    rule_set,
+)
 from tests.factories import bureau_user, firm_user, owner_user
 
 pytestmark = pytest.mark.django_db

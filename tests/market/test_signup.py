@@ -5,11 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bidding.models import SignUp
 from bidding.services import signup_create
+from core.exceptions import InvalidState, NotAllowed, NotEligible
 from credit.models import CreditEvent
-from market.exceptions import InvalidState, NotAllowed, NotEligible
-from market.models import RequestExclusion, ServiceRequest
+from market.models import RequestExclusion, ServiceRequest, SignUp
 from tests.factories import firm_user, published_request, request_draft, service_item
 
 pytestmark = pytest.mark.django_db

@@ -7,12 +7,12 @@ Plain functions, no database: runs with or without pytest-django
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 
 import pytest
 
-from market import seed_data
-from market.uscc import (
+from core.uscc import (
     USCC_CHARSET,
     USCC_WEIGHTS,
     normalize_uscc,
@@ -21,6 +21,9 @@ from market.uscc import (
     uscc_problem,
     uscc_validate,
 )
+from market import seed_data
+
+REGIONS = importlib.import_module("accounts.migrations.0002_seed_regions").REGIONS
 
 AS_OF = dt.date(2026, 11, 30)
 MIN_REGISTRANTS = 3
@@ -146,14 +149,14 @@ def _types():
 
 
 def test_regions():
-    codes = [r["code"] for r in seed_data.REGIONS]
+    codes = [r["code"] for r in REGIONS]
     assert len(codes) == len(set(codes)) == 14
     assert all(re.fullmatch(r"\d{6}", c) for c in codes)
-    by_code = {r["code"]: r for r in seed_data.REGIONS}
+    by_code = {r["code"]: r for r in REGIONS}
     assert by_code["360900"]["level"] == "city" and by_code["360900"]["parent_code"] is None
-    assert sum(r["level"] == "county" for r in seed_data.REGIONS) == 10
-    assert sum(r["level"] == "zone" for r in seed_data.REGIONS) == 3
-    for r in seed_data.REGIONS:
+    assert sum(r["level"] == "county" for r in REGIONS) == 10
+    assert sum(r["level"] == "zone" for r in REGIONS) == 3
+    for r in REGIONS:
         if r["level"] != "city":
             assert r["parent_code"] == "360900"
 
@@ -210,7 +213,7 @@ def test_demo_intermediaries_well_formed():
 
 
 def test_usernames_unique_and_regions_exist():
-    regions = {r["code"] for r in seed_data.REGIONS}
+    regions = {r["code"] for r in REGIONS}
     users = (
         [o["username"] for o in seed_data.DEMO_OWNERS]
         + [f["username"] for f in seed_data.DEMO_INTERMEDIARIES]

@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from market.models import CalendarDay
-from market.selectors import workday_add, workday_due, workday_is, workday_shift
+from core.calendar import workday_add, workday_due, workday_is, workday_shift
+from core.models import CalendarDay
 
 pytestmark = pytest.mark.django_db
 

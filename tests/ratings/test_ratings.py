@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
+from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent, CreditScore
 from credit.selectors import credit_score_compute
-from market.exceptions import InvalidState, NotAllowed, ValidationFailed
 from market.models import ServiceRequest
 from market.services import request_chain
 from market.tasks import sweep_deadlines

@@ -26,10 +26,15 @@ class Command(BaseCommand):
     def handle(self, *args, url, start_in, minutes, **options):
         from bidding.models import Auction
         from bidding.services import signup_create
+        from core.calendar import workday_shift
         from market.management.commands.load_demo import DEMO_PASSWORD
         from market.models import ServiceItem, ServiceRequest
-        from market.selectors import eligible_firms, workday_shift
-        from market.services import request_close_signup, request_draft_save, request_publish
+        from market.selectors import eligible_firms
+        from market.services import (
+            request_close_signup,
+            request_draft_save,
+            request_publish,
+        )
 
         owner = User.objects.filter(organisation__kind=Organisation.Kind.OWNER).order_by("pk").first()
         if owner is None:

@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Region, User
-from market.models import Entry, Qualification, QualificationType, ServiceItem, ServiceRequest, StaffMember
+from market.models import (
+    Entry,
+    Qualification,
+    QualificationType,
+    ServiceItem,
+    ServiceRequest,
+    StaffMember,
+)
 
 DEMO_PASSWORD = "Yichun@2026"
 
@@ -87,8 +94,14 @@ class Command(BaseCommand):
 
     def _requests(self, seed) -> None:
         from bidding.services import signup_create
-        from market.selectors import eligible_firms, workday_shift
-        from market.services import request_cancel, request_close_signup, request_draft_save, request_publish
+        from core.calendar import workday_shift
+        from market.selectors import eligible_firms
+        from market.services import (
+            request_cancel,
+            request_close_signup,
+            request_draft_save,
+            request_publish,
+        )
 
         owners = list(User.objects.filter(organisation__kind=Organisation.Kind.OWNER).order_by("pk"))
         items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
@@ -188,12 +201,20 @@ class Command(BaseCommand):
 
         from bidding.services_draw import draw_run
         from bidding.services_selection import request_confirm
+        from core.calendar import workday_shift
         from market.models import DirectPickPolicy
-        from market.selectors import qualifying_certificates, workday_shift
+        from market.selectors import qualifying_certificates
         from market.services import request_close_signup, request_republish
         from market.services_lifecycle import (
-            contract_upload, direct_pick_policy_set, objection_lodge, publicity_end, request_accept,
-            request_direct_pick, result_deliver, termination_ask, termination_decide,
+            contract_upload,
+            direct_pick_policy_set,
+            objection_lodge,
+            publicity_end,
+            request_accept,
+            request_direct_pick,
+            result_deliver,
+            termination_ask,
+            termination_decide,
         )
 
         officer = User.objects.get(username="yc_xzspj")
@@ -276,8 +297,12 @@ class Command(BaseCommand):
         record), so the registry stars and the public credit list show something."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from credit.services import credit_appeal_file, credit_event_issue, credit_score_refresh
-        from market.services import document_store
+        from accounts.services import document_store
+        from credit.services import (
+            credit_appeal_file,
+            credit_event_issue,
+            credit_score_refresh,
+        )
         from ratings.services import (
             rating_default_record,
             rating_dispute_file,

@@ -1,8 +1,8 @@
 """The city's rules as data: keys, defaults and the text each comes from.
 
 The numbers are the defaults of the product brief for 《宜春市网上中介服务超市管理暂行办法》;
-the bureau edits them (market.Rule) without a code change. Code reads them only through
-`market.selectors.rule_value`.
+the bureau edits them (`core.models.Rule`, through `core.services.rule_set`) without a code
+change. Code reads them only through `rule_value` / `rule_int` below, never as constants.
 """
 
 from dataclasses import dataclass
@@ -40,10 +40,6 @@ RULES: dict[str, RuleDefault] = {
                     f"{MEASURES}：公示期满后10日内签订并上传合同。", Decimal(1)),
         RuleDefault("rating_days", "服务交付后评价期限", Decimal(15), "日",
                     f"{MEASURES}：服务完成后15日内评价，逾期默认为满意。", Decimal(1)),
-        RuleDefault("decline_suspension_months", "中选后放弃或不签约的暂停期", Decimal(6), "月",
-                    f"{MEASURES}：中选机构放弃中选或拒不签约的，予以警告并暂停6个月。", Decimal(0)),
-        RuleDefault("fraud_ban_years", "弄虚作假、串通的清退禁入期", Decimal(2), "年",
-                    f"{MEASURES}：提供虚假材料、串通的，予以清退，2年内不得入驻。", Decimal(0)),
         RuleDefault("auction_default_minutes", "竞价默认时长", Decimal(10), "分钟",
                     f"{MEASURES}：网上竞价时长由业主设定，默认10分钟。", Decimal(1)),
         RuleDefault("auction_extension_seconds", "竞价延时（最后N秒内出价）", Decimal(60), "秒",
@@ -70,3 +66,29 @@ RULES: dict[str, RuleDefault] = {
                     "平台运行规则：单个上传文件不超过20MB。", Decimal(1)),
     ]
 }
+
+
+def rule_value(key: str) -> Decimal:
+    """The value in force of the rule `key`: the bureau's setting, else the default.
+
+    Raises KeyError for a key that is not a known rule, so a typo fails loudly.
+    """
+    from core.models import Rule
+
+    default = RULES[key]
+    stored = Rule.objects.filter(key=key).values_list("value", flat=True).first()
+    return default.value if stored is None else stored
+
+
+def rule_int(key: str) -> int:
+    """`rule_value` of a rule counted in whole units (days, firms, months …)."""
+    return int(rule_value(key))
+
+
+def rule_text(key: str) -> str:
+    """The value in force with its unit, for text shown to people: "10个工作日", "60秒",
+    "0.5%" (a percentage drops what it is a percentage of)."""
+    value = rule_value(key)
+    number = str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+    unit = RULES[key].unit
+    return f"{number}%" if unit.startswith("%") else f"{number}{unit}"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_seed_regions'),
+        ('accounts', '0003_document_from_market'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
