@@ -75,3 +75,25 @@ def second_factor_satisfied(*, user, session) -> bool:
     from django_otp import DEVICE_ID_SESSION_KEY
 
     return bool(session.get(DEVICE_ID_SESSION_KEY))
+
+
+# --- owners' registration ------------------------------------------------------------
+
+
+def owner_may_publish(*, organisation) -> bool:
+    """Whether an owner organisation may publish: its registration (项目业主注册) has been
+    approved, or it has none because the bureau set it up itself."""
+    from accounts.models import OwnerApplication
+
+    status = OwnerApplication.objects.filter(organisation_id=organisation.pk).values_list("status", flat=True).first()
+    return status is None or status == OwnerApplication.Status.APPROVED
+
+
+def owner_applications_visible(*, user):
+    """The owner registrations bureau officer `user` may review (their region's; the city
+    bureau: all), newest first; nothing for anyone else."""
+    from accounts.models import OwnerApplication
+    from core.jurisdiction import bureau_filter
+
+    qs = OwnerApplication.objects.select_related("organisation", "organisation__region", "applicant")
+    return bureau_filter(qs, user=user, field="organisation__region_id")

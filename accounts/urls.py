@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views, views_people
+from accounts import views, views_owner, views_people
 
 app_name = "accounts"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
+    path("owner/register/", views_owner.owner_register_view, name="owner_register"),
+    path("owner/", views_owner.owner_status, name="owner_status"),
+    path("owner-applications/", views_owner.owner_applications, name="owner_applications"),
+    path("owner-applications/<int:pk>/", views_owner.owner_application_detail, name="owner_application_detail"),
     path("people/", views_people.people, name="people"),
     path("bureau-staff/", views_people.bureau_staff, name="bureau_staff"),
 ]

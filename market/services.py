@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Document, Organisation
+from accounts.selectors import owner_may_publish
 from audit.services import record_append
 from bidding import draw
 from core.calendar import workday_is, workday_shift
@@ -241,6 +242,12 @@ def _owned(request: ServiceRequest, user) -> None:
         raise NotAllowed("无权操作其他单位的采购需求。")
 
 
+def _registered(request: ServiceRequest) -> None:
+    """An owner whose registration (项目业主注册) the bureau has not approved cannot publish."""
+    if not owner_may_publish(organisation=request.owner):
+        raise NotAllowed("本单位的项目业主注册尚未通过审核，审核通过后才能发布采购需求。")
+
+
 def _transition(
     request: ServiceRequest, *, name: str, actor, args: dict[str, Any], reason: str = "", data: dict | None = None
 ) -> None:
@@ -373,6 +380,7 @@ def request_publish(*, request_id: int, user) -> ServiceRequest:
 
     req = _lock_request(request_id)
     _owned(req, user)
+    _registered(req)
     if req.status != ServiceRequest.Status.DRAFT:
         raise InvalidState("只有草稿可以发布。")
     now = timezone.now()
@@ -395,6 +403,7 @@ def request_republish(*, request_id: int, user, signup_deadline: datetime, selec
 
     req = _lock_request(request_id)
     _owned(req, user)
+    _registered(req)
     if req.status != ServiceRequest.Status.FAILED:
         raise InvalidState("只有流标的采购需求可以重新发布。")
     now = timezone.now()
