@@ -97,3 +97,41 @@ def owner_applications_visible(*, user):
 
     qs = OwnerApplication.objects.select_related("organisation", "organisation__region", "applicant")
     return bureau_filter(qs, user=user, field="organisation__region_id")
+
+
+# --- the province's unified identity system (OIDC) --------------------------------------
+
+
+def oidc_user_for_claims(*, claims: dict):
+    """The active user an identity of the province's system stands for, or None.
+
+    - With a unified social credit code (claim OIDC_CLAIM_USCC): the organisation with that
+      code; in it the user with the identity's resident ID number (claim
+      OIDC_CLAIM_ID_NUMBER) if given, else the organisation's first active administrator
+      (a legal-person login acts as the unit).
+    - With a resident ID number alone: the user registered with that number.
+    Malformed codes and numbers match nobody.
+    """
+    from accounts.models import Organisation, User
+    from core.idnumber import id_number_is_valid, id_number_normalize
+    from core.uscc import normalize_uscc, uscc_is_valid
+
+    def claim(name: str) -> str:
+        value = claims.get(name) if isinstance(claims, dict) else None
+        return value.strip() if isinstance(value, str) and len(value) <= 40 else ""
+
+    code = normalize_uscc(claim(settings.OIDC_CLAIM_USCC))
+    number = id_number_normalize(claim(settings.OIDC_CLAIM_ID_NUMBER))
+    code = code if uscc_is_valid(code) else ""
+    number = number if id_number_is_valid(number) else ""
+    active = User.objects.filter(is_active=True).order_by("pk")
+    if code:
+        org = Organisation.objects.filter(uscc=code).first()
+        if org is None:
+            return None
+        if number:
+            return active.filter(organisation=org, id_number=number).first()
+        return active.filter(organisation=org, is_org_admin=True).first()
+    if number:
+        return active.filter(id_number=number).first()
+    return None

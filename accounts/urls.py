@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views, views_owner, views_people
+from accounts import oidc, views, views_owner, views_people
 
 app_name = "accounts"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("oidc/login/", oidc.oidc_login, name="oidc_login"),
+    path("oidc/callback/", oidc.oidc_callback, name="oidc_callback"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
     path("owner/register/", views_owner.owner_register_view, name="owner_register"),

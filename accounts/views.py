@@ -39,7 +39,12 @@ def login_view(request):
             return redirect(next_url or "market:dashboard")
         form.refresh_captcha_need()
         status = 400
-    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    from django.conf import settings
+
+    return render(request, "accounts/login.html", {
+        "form": form, "next": next_url,
+        "oidc_enabled": settings.OIDC_ENABLED, "oidc_label": settings.OIDC_LOGIN_LABEL,
+    }, status=status)
 
 
 @require_POST

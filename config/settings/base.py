@@ -302,6 +302,36 @@ CAPTCHA_TIMEOUT = 10  # minutes
 REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", False)
 OTP_TOTP_ISSUER = "宜春市网上中介服务超市"
 
+# --- OIDC: login through the province's unified identity system (accounts/oidc.py) ----
+# Off unless OIDC_RP_CLIENT_ID is set; then the provider's endpoints are required.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+# Which claims carry the unified social credit code and the resident ID number.
+OIDC_CLAIM_USCC = os.environ.get("OIDC_CLAIM_USCC", "uscc")
+OIDC_CLAIM_ID_NUMBER = os.environ.get("OIDC_CLAIM_ID_NUMBER", "id_number")
+OIDC_LOGIN_LABEL = os.environ.get("OIDC_LOGIN_LABEL", "江西省统一身份认证登录")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                                  "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT") if not globals()[name]]
+    if _missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so these are required too: {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.ProvinceOIDCBackend")
+
 # Open sockets re-check their session and user this often (at most 60 s), besides the
 # immediate re-check on logout, deactivation or a password change.
 SOCKET_AUTH_RECHECK_SECONDS = min(float(os.environ.get("SOCKET_AUTH_RECHECK_SECONDS", "30")), 60.0)
