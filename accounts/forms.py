@@ -112,6 +112,10 @@ class ResetRequestForm(AddressCaptchaMixin, PasswordResetForm):
 
 
 class TokenForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     token = forms.CharField(
         label="动态验证码", min_length=6, max_length=8,
         error_messages={"required": "请输入动态验证码。", "min_length": "动态验证码为6位数字。",
