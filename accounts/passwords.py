@@ -5,15 +5,17 @@ from django.core.exceptions import ValidationError
 
 class RoleAwareMinimumLengthValidator:
     """At least `min_length` characters; at least `privileged_min_length` for bureau staff,
-    organisation administrators and back-office staff (`accounts.selectors.is_privileged`).
+    organisation administrators and back-office staff (`accounts.selectors.is_privileged`);
+    at most `max_length` for everybody.
 
     Django calls validators with the user the password is for (None when unknown: then the
     ordinary minimum applies, and the stricter one is checked again once the user is known).
     """
 
-    def __init__(self, min_length: int = 8, privileged_min_length: int = 12):
+    def __init__(self, min_length: int = 8, privileged_min_length: int = 12, max_length: int = 128):
         self.min_length = min_length
         self.privileged_min_length = privileged_min_length
+        self.max_length = max_length
 
     def _required(self, user) -> int:
         from accounts.selectors import is_privileged
@@ -23,6 +25,8 @@ class RoleAwareMinimumLengthValidator:
         return self.min_length
 
     def validate(self, password: str, user=None) -> None:
+        if len(password) > self.max_length:  # hashing is deliberately slow: bound the input
+            raise ValidationError(f"密码不能超过{self.max_length}个字符。", code="password_too_long")
         required = self._required(user)
         if len(password) < required:
             if required == self.privileged_min_length and required != self.min_length:

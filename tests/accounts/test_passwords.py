@@ -127,3 +127,9 @@ def test_reset_requests_past_the_limit_need_a_captcha(settings, owner):
     answer = captcha_answer(response.content.decode())
     assert client.post(RESET_URL, {"email": "x@example.com", **answer}).status_code == 302
     assert Client(REMOTE_ADDR="192.0.2.91").post(RESET_URL, {"email": "x@example.com"}).status_code == 302
+
+
+def test_a_password_has_an_upper_bound(owner):
+    with pytest.raises(ValidationError) as exc:
+        validate_password("Aa1-" * 40, user=owner)  # 160 characters
+    assert "不能超过128个字符" in " ".join(exc.value.messages)
