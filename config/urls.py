@@ -17,7 +17,7 @@ urlpatterns = [
     path("api/v1/", include("market.api_urls")),
     path("api/v1/", include("bidding.api_urls")),
     path("", include("bidding.urls")),
-    path("", include("credit.views")),
-    path("", include("ratings.views")),
+    path("", include("credit.urls")),
+    path("", include("ratings.urls")),
     path("", include("market.urls")),
 ]

@@ -1,7 +1,6 @@
 """Pages and actions of a request's life after selection: the lifecycle panel of the
-request page (confirm, decline, direct pick, object, answer, contract, deliver, accept,
-termination), the to-do list (待办), overdue warnings, and the bureau's direct-pick
-policy and supervision pages.
+request page (confirm, decline, object, answer, contract, deliver, accept, termination),
+the to-do list (待办) and overdue warnings.
 
 Thin adapters: each action posts to one service; a service error becomes its Chinese
 message with its 4xx status (never a 500), success goes back to the request page.
@@ -10,43 +9,35 @@ message with its 4xx status (never a 500), success goes back to the request page
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import (
-    require_http_methods,
     require_POST,
     require_safe,
 )
 
-from accounts.models import Region
-from audit.selectors import chain_records
-from bidding.services_selection import request_confirm, request_decline
 from core.exceptions import DomainError
+from core.web import error_response, id_or_404
+from credit.selectors import sanction_summary
 from market import selectors
 from market.models import (
-    DirectPickPolicy,
     Objection,
     ServiceRequest,
     SignUp,
     TerminationRequest,
 )
-from market.services_lifecycle import (
-    POLICY_CHAIN,
+from market.services_results import (
     contract_upload,
-    direct_pick_candidates,
-    direct_pick_open,
-    direct_pick_policy_set,
     objection_answer,
     objection_lodge,
     request_accept,
-    request_direct_pick,
+    request_confirm,
+    request_decline,
     result_deliver,
     termination_ask,
     termination_decide,
 )
-from market.views.common import error_response, role_required
 
 S = ServiceRequest.Status
 PANEL_ID = "lifecycle-panel"
@@ -83,13 +74,12 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
     )
     pending_objection = next((o for o in objections if o.status == Objection.Status.PENDING), None)
     pending_termination = next((t for t in terminations if t.status == TerminationRequest.Status.PENDING), None)
-    open_route = direct_pick_open(req) if is_owner else ""
     party = is_owner or is_firm or is_bureau
     in_publicity = req.status == S.PUBLICITY and req.publicity_ends_at and req.publicity_ends_at > now
     return {
         "life": {
             "panel_id": PANEL_ID,
-            "shown": req.status in STEP_NOTES or bool(open_route) or req.direct_pick,
+            "shown": req.status in STEP_NOTES or req.direct_pick,
             "note": STEP_NOTES.get(req.status, ""),
             "is_owner": is_owner,
             "is_firm": is_firm,
@@ -111,14 +101,13 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
             and pending_termination is None,
             "can_decide_termination": is_bureau and pending_termination is not None,
             "pending_termination": pending_termination,
-            "direct_pick_route": open_route,
-            "candidates": direct_pick_candidates(request=req) if open_route else [],
             "price": selectors.request_price(req),
+            "decline_sanction": sanction_summary("declined"),
         }
     }
 
 
-def _action(request, code: str, run, done: str):
+def request_action(request, code: str, run, done: str):
     """Run `run(req)` for the request `code`; errors become their 4xx page, success a
     message and the request page."""
     if not request.user.is_authenticated:
@@ -132,34 +121,20 @@ def _action(request, code: str, run, done: str):
     return redirect("market:request_detail", code=code)
 
 
-def _pk(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 @require_POST
 def life_confirm(request, code):
-    return _action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。")
+    return request_action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。")
 
 
 @require_POST
 def life_decline(request, code):
-    return _action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
+    return request_action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
                                                              reason=request.POST.get("reason", "")), "已放弃中选。")
 
 
 @require_POST
-def life_direct_pick(request, code):
-    return _action(request, code, lambda r: request_direct_pick(
-        request_id=r.pk, user=request.user, firm_id=_pk(request.POST.get("firm")), reason=request.POST.get("reason", "")
-    ), "已直接选取中介机构，请确认选取结果。")
-
-
-@require_POST
 def life_object(request, code):
-    return _action(request, code, lambda r: objection_lodge(
+    return request_action(request, code, lambda r: objection_lodge(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         attachment=request.FILES.get("attachment"),
     ), "质疑已提交，行政审批局将在规定期限内书面答复。")
@@ -168,33 +143,34 @@ def life_object(request, code):
 @require_POST
 def life_answer(request, code):
     uphold = request.POST.get("decision") == "uphold"
-    return _action(request, code, lambda r: objection_answer(
-        objection_id=_pk(request.POST.get("objection")), user=request.user, uphold=uphold,
+    return request_action(request, code, lambda r: objection_answer(
+        objection_id=id_or_404(request.POST.get("objection")), user=request.user, uphold=uphold,
         answer=request.POST.get("answer", ""), false_materials=uphold and request.POST.get("false_materials") == "1",
     ), "质疑已答复。")
 
 
 @require_POST
 def life_contract(request, code):
-    return _action(request, code, lambda r: contract_upload(
+    return request_action(request, code, lambda r: contract_upload(
         request_id=r.pk, user=request.user, document=request.FILES.get("document"), amount=request.POST.get("amount"),
     ), "合同已上传。")
 
 
 @require_POST
 def life_deliver(request, code):
-    return _action(request, code, lambda r: result_deliver(
+    return request_action(request, code, lambda r: result_deliver(
         request_id=r.pk, user=request.user, document=request.FILES.get("document")), "服务成果已提交。")
 
 
 @require_POST
 def life_accept(request, code):
-    return _action(request, code, lambda r: request_accept(request_id=r.pk, user=request.user), "已验收。")
+    return request_action(request, code, lambda r: request_accept(
+        request_id=r.pk, user=request.user, comment=request.POST.get("comment", "")), "已验收。")
 
 
 @require_POST
 def life_terminate_ask(request, code):
-    return _action(request, code, lambda r: termination_ask(
+    return request_action(request, code, lambda r: termination_ask(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         evidence=request.FILES.get("evidence"),
     ), "终止申请已提交行政审批局。")
@@ -203,8 +179,8 @@ def life_terminate_ask(request, code):
 @require_POST
 def life_terminate_decide(request, code):
     grant = request.POST.get("decision") == "grant"
-    return _action(request, code, lambda r: termination_decide(
-        termination_id=_pk(request.POST.get("termination")), user=request.user, grant=grant,
+    return request_action(request, code, lambda r: termination_decide(
+        termination_id=id_or_404(request.POST.get("termination")), user=request.user, grant=grant,
         answer=request.POST.get("answer", ""),
     ), "终止申请已处理。")
 
@@ -231,52 +207,9 @@ def overdue(request):
     return render(request, "market/overdue.html", {"page": page})
 
 
-# ---------------------------------------------------------------------------------------
-# Bureau: direct-pick policy and supervision
-
-
-@role_required("bureau")
-@require_http_methods(["GET", "POST"])
-def bureau_direct_pick_policies(request):
-    """Where requests may be published for direct pick: one switch per region and funding
-    type, with its source; city staff change it, every change is audited."""
-    status, error = 200, ""
-    if request.method == "POST":
-        try:
-            direct_pick_policy_set(
-                user=request.user, region_code=request.POST.get("region", ""), funding=request.POST.get("funding", ""),
-                allowed=request.POST.get("allowed") == "1", source=request.POST.get("source", ""),
-            )
-        except DomainError as exc:
-            status, error = exc.status_code, exc.message
-        else:
-            messages.success(request, "直接选取适用范围已更新。")
-            return redirect("market:bureau_direct_pick_policies")
-    policies = {(p.region_id, p.funding): p for p in DirectPickPolicy.objects.select_related("updated_by")}
-    rows = [
-        {"region": region, "funding": value, "funding_label": label, "policy": policies.get((region.pk, value))}
-        for region in Region.objects.order_by("sort_order", "code")
-        for value, label in ServiceRequest.Funding.choices
-    ]
-    context = {
-        "rows": rows, "error": error, "can_edit": request.user.organisation.region.is_city,
-        "history": chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20],
-    }
-    return render(request, "market/bureau/direct_pick_policies.html", context, status=status)
-
-
-@role_required("bureau")
-@require_safe
-def bureau_direct_picks(request):
-    """Every direct pick in scope, flagged for supervision."""
-    page = Paginator(selectors.direct_picks_for_bureau(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "market/bureau/direct_picks.html", {"page": page})
-
-
 urlpatterns = [
     path("requests/<str:code>/life/confirm/", life_confirm, name="life_confirm"),
     path("requests/<str:code>/life/decline/", life_decline, name="life_decline"),
-    path("requests/<str:code>/life/direct-pick/", life_direct_pick, name="life_direct_pick"),
     path("requests/<str:code>/life/object/", life_object, name="life_object"),
     path("requests/<str:code>/life/answer/", life_answer, name="life_answer"),
     path("requests/<str:code>/life/contract/", life_contract, name="life_contract"),
@@ -286,6 +219,4 @@ urlpatterns = [
     path("requests/<str:code>/life/terminate/decide/", life_terminate_decide, name="life_terminate_decide"),
     path("todo/", todo, name="todo"),
     path("overdue/", overdue, name="overdue"),
-    path("bureau/direct-pick-policies/", bureau_direct_pick_policies, name="bureau_direct_pick_policies"),
-    path("bureau/direct-picks/", bureau_direct_picks, name="bureau_direct_picks"),
 ]

@@ -23,9 +23,12 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import Document, Organisation, Region
 from audit.selectors import chain_records
-from bidding.services import signup_create
 from core.exceptions import DomainError
+from core.jurisdiction import bureau_covers, bureau_filter
+from core.web import role_required
 from market import selectors
+from market.extensions import page_panels, rows_decorate
+from market.lifecycle import request_chain
 from market.models import (
     Entry,
     Qualification,
@@ -34,10 +37,9 @@ from market.models import (
     ServiceRequest,
     SignUp,
 )
-from market.services import request_chain, request_refresh, requests_sweep_due
-from market.views.common import role_required
+from market.selection import method_choices, request_panels
+from market.services_requests import request_refresh, signup_create
 from market.views.lifecycle import lifecycle_context
-from ratings.selectors import recent_comments
 
 PAGE_SIZE = 20
 
@@ -118,7 +120,7 @@ def dashboard(request):
     if org is None:
         if user.is_staff or user.is_superuser:
             return redirect("/admin/")
-        return render(request, "market/error.html", {"message": "您的账号尚未关联任何机构，请联系宜春市行政审批局。"}, status=403)
+        return render(request, "error.html", {"message": "您的账号尚未关联任何机构，请联系宜春市行政审批局。"}, status=403)
     if org.is_owner:
         return redirect("/owner/requests/")
     if org.is_bureau:
@@ -153,7 +155,7 @@ class AnnouncementFilterForm(_FilterForm):
         label="服务事项", queryset=ServiceItem.objects.all(), required=False, to_field_name="code",
         empty_label="全部事项",
     )
-    method = forms.ChoiceField(label="选取方式", required=False, choices=[("", "全部方式"), *ServiceRequest.Method.choices])
+    method = forms.ChoiceField(label="选取方式", required=False, choices=lambda: [("", "全部方式"), *method_choices()])
     status = forms.ChoiceField(
         label="状态", required=False,
         choices=[("", "全部状态"), *((v, label) for v, label in ServiceRequest.Status.choices if v in selectors.PUBLIC_STATUSES)],
@@ -163,7 +165,6 @@ class AnnouncementFilterForm(_FilterForm):
 @require_GET
 def announcement_list(request):
     """Public announcements with filters and search; htmx swaps only the results."""
-    requests_sweep_due()  # the lazy deadline check; one query when nothing is due
     form = AnnouncementFilterForm(request.GET or None)
     data = _cleaned(form)
     queryset = selectors.announcement_list(
@@ -276,6 +277,7 @@ def request_detail(request, code: str):
         "registrants": registrants,
         "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
         **lifecycle_context(request.user, req),
+        "panels": request_panels(req, request.user),
     }
     return render(request, "market/public/request_detail.html", context)
 
@@ -332,9 +334,7 @@ def registry(request):
     )
     page = _page(request, queryset)
     rows = list(page.object_list)
-    comments = recent_comments(organisation_ids=[r.pk for r in rows], per_firm=1)  # one query for the page
-    for row in rows:
-        row.recent_comments = comments.get(row.pk, [])
+    rows_decorate("registry", rows, request.user)  # other apps' facts per firm (ratings: latest comment)
     context = {"form": form, "page": page, "rows": rows, "today": timezone.localdate()}
     return render(request, "market/public/registry.html", context)
 
@@ -348,7 +348,7 @@ def registry_detail(request, pk: int):
         pk=pk,
     )
     context = {
-        "recent_comments": recent_comments(organisation_ids=[org.pk], per_firm=10).get(org.pk, []),
+        "panels": page_panels("firm", org, request.user),
         "firm": org,
         "qualifications": list(org.qualifications.select_related("qualification_type")),
         "staff": list(org.staff.only("name", "title")),
@@ -413,11 +413,9 @@ def _may_download(user, doc: Document) -> bool:
         return True
     if not org.is_bureau:
         return _requests_of_document(doc).filter(Q(owner=org) | Q(selected_firm=org)).exists()
-    if org.region.is_city or _is_entry_document(doc):
+    if _is_entry_document(doc) or bureau_covers(user=user, region_id=doc.organisation.region_id):
         return True
-    if doc.organisation.region_id == org.region_id:
-        return True
-    return _lifecycle_requests_of_document(doc).filter(region_id=org.region_id).exists()
+    return bureau_filter(_lifecycle_requests_of_document(doc), user=user).exists()
 
 
 @require_GET

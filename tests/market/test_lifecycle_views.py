@@ -9,11 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from market.models import DirectPickPolicy, Objection, OverdueWarning, ServiceRequest
-from market.services_lifecycle import (
-    objection_lodge,
-    result_deliver,
-    termination_ask,
-)
+from market.services_results import objection_lodge, result_deliver, termination_ask
 from tests.factories import bureau_user, firm_user, owner_user
 from tests.market.test_after_selection import (
     contracting,
@@ -90,7 +86,7 @@ def test_objection_through_the_page_only_inside_publicity(client, owner):
 
 
 def in_publicity_of(req, owner):
-    from bidding.services_selection import request_confirm
+    from market.services_results import request_confirm
 
     return request_confirm(request_id=req.pk, user=owner)
 
@@ -206,7 +202,7 @@ def test_overdue_page_shows_warnings_to_the_party_and_the_bureau(client, owner):
 
 
 def test_bureau_sets_the_direct_pick_policy_city_staff_only(client):
-    url = reverse("market:bureau_direct_pick_policies")
+    url = reverse("bidding:bureau_direct_pick_policies")
     county = bureau_user(region_code="360982")
     response = as_user(client, county).post(url, {"region": "360982", "funding": "own", "allowed": "1", "source": "x"})
     assert response.status_code == 403 and not DirectPickPolicy.objects.exists()
@@ -222,11 +218,11 @@ def test_direct_pick_through_the_page_is_listed_for_supervision(client, owner):
     req, users = failed_twice(owner)
     as_user(client, owner)
     assert "直接选取" in client.get(detail(req)).content.decode()
-    response = client.post(life(req, "direct_pick"), {"firm": users[0].organisation_id, "reason": ""})
+    response = client.post(reverse("bidding:direct_pick", args=[req.code]), {"firm": users[0].organisation_id, "reason": ""})
     assert response.status_code == 400
-    response = client.post(life(req, "direct_pick"), {"firm": users[0].organisation_id, "reason": "工期紧急"})
+    response = client.post(reverse("bidding:direct_pick", args=[req.code]), {"firm": users[0].organisation_id, "reason": "工期紧急"})
     assert response.status_code == 302
-    page = as_user(client, bureau_user()).get(reverse("market:bureau_direct_picks")).content.decode()
+    page = as_user(client, bureau_user()).get(reverse("bidding:bureau_direct_picks")).content.decode()
     assert req.code in page and "工期紧急" in page
     assert req.code not in as_user(client, bureau_user(region_code="360982")).get(
-        reverse("market:bureau_direct_picks")).content.decode()
+        reverse("bidding:bureau_direct_picks")).content.decode()

@@ -11,8 +11,8 @@ from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent, CreditScore
 from credit.selectors import credit_score_compute
 from market.models import ServiceRequest
-from market.services import request_chain
-from market.tasks import sweep_deadlines
+from market.lifecycle import request_chain
+from ratings.tasks import ratings_sweep
 from ratings.models import Rating, RatingDispute, SectorRating
 from ratings.services import (
     rating_default_record,
@@ -88,7 +88,7 @@ def test_unsatisfied_raises_one_credit_event_and_needs_a_reason():
 
 def test_after_the_period_a_default_satisfied_is_recorded_by_the_sweep_never_raising_an_event():
     req, owner, firm = completed_request(completed_at=timezone.now() - timedelta(days=16))
-    assert sweep_deadlines() >= 1
+    assert ratings_sweep() >= 1
     rating = Rating.objects.get(request=req, side="owner")
     assert rating.is_default and rating.overall == "satisfied" and rating.quality is None
     req.refresh_from_db()
@@ -103,7 +103,7 @@ def test_after_the_period_a_default_satisfied_is_recorded_by_the_sweep_never_rai
 
 def test_inside_the_period_no_default_and_the_lazy_check_records_it_after():
     req, owner, firm = completed_request(completed_at=timezone.now() - timedelta(days=14))
-    sweep_deadlines()
+    ratings_sweep()
     assert not Rating.objects.filter(request=req).exists()
     ServiceRequest.objects.filter(pk=req.pk).update(status_changed_at=timezone.now() - timedelta(days=17))
     req.refresh_from_db()
@@ -162,7 +162,7 @@ def test_bureau_voids_a_disputed_rating_which_stays_visible_and_revokes_its_even
     dispute = rating_dispute_answer(user=bureau_user(region_code="360982"), rating_id=rating.pk, keep=False,
                                     answer="经核实，延期原因在业主，评价作废。")
     rating.refresh_from_db()
-    assert rating.status == Rating.Status.VOIDED and dispute.decision == RatingDispute.Decision.VOIDED
+    assert rating.status == Rating.Status.VOIDED and dispute.status == RatingDispute.Status.UPHELD
     assert Rating.objects.filter(pk=rating.pk).exists()  # nothing silently dropped
     event = CreditEvent.objects.get(cause_key=f"rating:{rating.pk}")
     assert event.status == CreditEvent.Status.REVOKED and "作废" in event.status_reason
