@@ -164,23 +164,6 @@ def address_needs_captcha(*, scope: str, ip: str | None, limit: int) -> bool:
     return (cache.get(_address_key(scope, ip)) or 0) >= limit
 
 
-def throttle_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt under `key` and say whether more than `limit` fell in the window.
-
-    Best effort through the cache (shared Redis in production, per process without it):
-    for slowing down scripted sign-ups, not for anything that must be exact.
-    """
-    cache_key = f"throttle:{key}"
-    if cache.add(cache_key, 1, timeout=window_seconds):
-        return False
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=window_seconds)
-        return False
-    return count > limit
-
-
 # ---------------------------------------------------------------------------------------
 # Documents
 

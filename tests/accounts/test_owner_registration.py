@@ -12,7 +12,7 @@ from audit.models import AuditRecord
 from audit.selectors import chain_verify
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from core.idnumber import id_number_check_char
-from market.services import request_publish
+from market.services_requests import request_publish
 from tests.factories import bureau_user, make_uscc, request_draft
 
 pytestmark = pytest.mark.django_db
