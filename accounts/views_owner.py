@@ -15,6 +15,7 @@ from accounts.registration import owner_application_resubmit, owner_application_
 from accounts.selectors import owner_applications_visible
 from audit.selectors import chain_records
 from core.exceptions import DomainError
+from core.web import ERROR_TEMPLATE, apply_errors
 from core.jurisdiction import is_bureau
 
 
@@ -26,11 +27,6 @@ def _messages(form: forms.Form) -> None:
         if isinstance(field, forms.CharField) and field.max_length:
             field.error_messages["max_length"] = f"{label}不能超过%(limit_value)d个字符。"
 
-
-def _apply(form, exc: DomainError) -> None:
-    for field, texts in (exc.errors or {"": [exc.message]}).items():
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)
 
 
 class OwnerFactsForm(forms.Form):
@@ -104,7 +100,7 @@ def owner_register_view(request):
                 password=data["password"], letter=data.get("letter"),
             )
         except DomainError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
             return render(request, "accounts/owner_register.html", {"form": form}, status=exc.status_code)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "注册申请已提交，所在区划的行政审批局审核通过后即可发布采购需求。")
@@ -120,7 +116,7 @@ def owner_status(request):
     org = request.user.organisation if request.user.organisation_id else None
     application = OwnerApplication.objects.filter(organisation=org).select_related("organisation").first() if org else None
     if application is None:
-        return render(request, "market/error.html", {"message": "本单位没有项目业主注册申请。"}, status=404)
+        return render(request, ERROR_TEMPLATE, {"message": "本单位没有项目业主注册申请。"}, status=404)
     form = None
     status = 200
     if application.status == OwnerApplication.Status.RETURNED and request.user.is_org_admin:
@@ -140,12 +136,12 @@ def owner_status(request):
                     messages.success(request, "已重新提交，请等待审核。")
                     return redirect("accounts:owner_status")
                 except DomainError as exc:
-                    _apply(form, exc)
+                    apply_errors(form, exc)
                     status = exc.status_code
             else:
                 status = 400
     elif request.method == "POST":
-        return render(request, "market/error.html", {"message": "该申请当前不能修改。"}, status=409)
+        return render(request, ERROR_TEMPLATE, {"message": "该申请当前不能修改。"}, status=409)
     return render(request, "accounts/owner_status.html", {"application": application, "form": form}, status=status)
 
 
@@ -159,7 +155,7 @@ class ReviewForm(forms.Form):
 def owner_applications(request):
     """The bureau's list of owner registrations in its scope."""
     if not is_bureau(request.user):
-        return render(request, "market/error.html", {"message": "只有行政审批局工作人员可以查看。"}, status=403)
+        return render(request, ERROR_TEMPLATE, {"message": "只有行政审批局工作人员可以查看。"}, status=403)
     wanted = request.GET.get("status", OwnerApplication.Status.SUBMITTED)
     qs = owner_applications_visible(user=request.user)
     if wanted in OwnerApplication.Status.values:
@@ -173,7 +169,7 @@ def owner_applications(request):
 def owner_application_detail(request, pk: int):
     application = owner_applications_visible(user=request.user).filter(pk=pk).first()
     if application is None:
-        return render(request, "market/error.html", {"message": "注册申请不存在或不在您的管辖范围内。"}, status=404)
+        return render(request, ERROR_TEMPLATE, {"message": "注册申请不存在或不在您的管辖范围内。"}, status=404)
     form = ReviewForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -185,7 +181,7 @@ def owner_application_detail(request, pk: int):
                 messages.success(request, "审核意见已提交。")
                 return redirect("accounts:owner_applications")
             except DomainError as exc:
-                _apply(form, exc)
+                apply_errors(form, exc)
                 status = exc.status_code
         else:
             status = 400

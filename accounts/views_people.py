@@ -17,6 +17,7 @@ from accounts.services_people import (
     member_set_admin,
 )
 from core.exceptions import DomainError
+from core.web import ERROR_TEMPLATE, apply_errors
 
 
 class PersonForm(forms.Form):
@@ -48,14 +49,9 @@ class BureauStaffForm(PersonForm):
         self.fields["region"].error_messages.update({"required": "请选择区划。", "invalid_choice": "请选择区划。"})
 
 
-def _apply(form, exc: DomainError) -> None:
-    for field, texts in (exc.errors or {"": [exc.message]}).items():
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)
-
 
 def _forbidden(request, message: str):
-    return render(request, "market/error.html", {"message": message}, status=403)
+    return render(request, ERROR_TEMPLATE, {"message": message}, status=403)
 
 
 @login_required
@@ -93,7 +89,7 @@ def people(request):
                 status = 400
         except DomainError as exc:
             if action == "add":
-                _apply(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.error(request, exc.message)
             status = exc.status_code
@@ -143,7 +139,7 @@ def bureau_staff(request):
                 status = 400
         except DomainError as exc:
             if action == "create":
-                _apply(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.error(request, exc.message)
             status = exc.status_code
