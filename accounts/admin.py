@@ -8,7 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import LoginAttempt, Organisation, Region, User
+from accounts.forms import AdminLoginForm
+from accounts.models import LoginAttempt, Organisation, OwnerApplication, Region, User
 
 
 @admin.register(Region)
@@ -72,14 +73,15 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "display_name", "organisation", "role_label", "is_active", "is_staff", "last_login")
-    list_filter = ("organisation__kind", "is_active", "is_staff", "is_superuser")
+    list_display = ("username", "display_name", "organisation", "role_label", "is_org_admin", "is_active", "is_staff",
+                    "last_login")
+    list_filter = ("organisation__kind", "is_org_admin", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "email", "organisation__name")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("所属机构", {"fields": ("organisation", "display_name", "email")}),
+        ("所属机构", {"fields": ("organisation", "display_name", "email", "phone", "is_org_admin", "id_number")}),
         ("权限", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("重要日期", {"fields": ("last_login", "date_joined")}),
     )
@@ -108,3 +110,28 @@ class LoginAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(OwnerApplication)
+class OwnerApplicationAdmin(admin.ModelAdmin):
+    """Owner registrations, read only: the bureau reviews them on the site
+    (/accounts/owner-applications/), where every step is audited."""
+
+    list_display = ("organisation", "status", "submitted_at", "reviewed_at", "reviewed_by")
+    list_filter = ("status", "organisation__region")
+    search_fields = ("organisation__name", "organisation__uscc")
+    list_select_related = ("organisation", "reviewed_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# The admin's login under the same throttle (a CAPTCHA after failures of one username from
+# one address) as the site's.
+admin.site.login_form = AdminLoginForm

@@ -10,13 +10,14 @@ from django.conf import settings
 
 from accounts.metrics import NOTIFICATION_SOCKETS
 from accounts.services import org_group
+from accounts.socket_guard import SessionGuardMixin
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 4096
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
     """`/ws/notifications/`: sends {"type": "notification", ...} for each new inbox entry.
 
     Group events carry only an id; the consumer reads the row itself. A poll loop re-reads
@@ -28,7 +29,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     Client to server: `ping` (answered `pong`). Anything else — binary, above MAX_FRAME
     characters, not JSON, not an object, an unknown type — is answered, as on the auction
     socket, with {"type": "rejected", "code": "invalid", "message": <Chinese>}; nothing a
-    client sends closes the socket.
+    client sends closes the socket. It closes with 4401 when its login ends
+    (`accounts.socket_guard`).
     """
 
     async def connect(self):
@@ -41,6 +43,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = org_group(self.organisation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await self.auth_guard_start()
         NOTIFICATION_SOCKETS.inc()
         self.counted = True
         self.last_id = await self._latest_id()
@@ -48,6 +51,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self._poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code):
+        await self.auth_guard_stop()
         if getattr(self, "counted", False):
             self.counted = False
             NOTIFICATION_SOCKETS.dec()

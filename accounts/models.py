@@ -1,11 +1,14 @@
 """Regions, organisations (project owners, intermediaries, the bureau), users, their inboxes
 and the documents they upload."""
 
+import django_fsm as fsm
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.models import SerialRefreshMixin
 
 
 class Region(models.Model):
@@ -46,6 +49,9 @@ class Organisation(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=120)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
+    # A natural person registered as a project owner (no credit code: the person's resident
+    # ID number is on their user).
+    is_person = models.BooleanField(_("自然人"), default=False)
     region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT)
     contact_name = models.CharField(_("联系人"), max_length=40, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
@@ -87,10 +93,19 @@ class User(AbstractUser):
         Organisation, verbose_name=_("所属机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     display_name = models.CharField(_("姓名"), max_length=40, blank=True)
+    # The organisation's administrator adds, disables and re-assigns its other users.
+    is_org_admin = models.BooleanField(_("机构管理员"), default=False)
+    # Resident ID number (GB 11643): a natural-person owner's identity, and how the province's
+    # unified identity system (OIDC) finds the user.
+    id_number = models.CharField(_("居民身份证号码"), max_length=18, blank=True, default="")
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="user_id_number_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -125,7 +140,8 @@ class Notification(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """Failed logins, counted per username and per address to throttle guessing."""
+    """Failed logins, counted per (username, client address) pair: past a few, that pair must
+    solve a CAPTCHA (`accounts.services.login_needs_captcha`)."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
@@ -134,6 +150,7 @@ class LoginAttempt(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+        indexes = [models.Index(fields=["username", "ip", "at"], name="loginattempt_pair_at")]
 
 
 class Document(models.Model):
@@ -158,3 +175,58 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class OwnerApplication(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
+    """A project owner's registration (项目业主注册), reviewed by the bureau of its region.
+
+    A unit registers with its unified social credit code and a signed authorisation letter;
+    a natural person with a resident ID number (on the applicant user). The bureau of the
+    owner's region (or the city bureau) approves it or returns it with a reason; a returned
+    application is corrected and submitted again. Until it is approved the owner cannot
+    publish. An owner organisation without an application was set up by the bureau itself
+    and may publish (`accounts.selectors.owner_may_publish`).
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已通过")
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="owner_application")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    status = fsm.FSMField(_("状态"), default=Status.SUBMITTED, choices=Status.choices, protected=True)
+    authorisation_letter = models.ForeignKey(Document, verbose_name=_("授权委托书"), null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    return_reason = models.CharField(_("退回理由"), max_length=500, blank=True)
+    approved_at = models.DateTimeField(_("通过时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("项目业主注册")
+        verbose_name_plural = _("项目业主注册")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["submitted", "returned", "approved"]),
+                                   name="owner_application_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_status_display()})"
+
+    @fsm.transition(field=status, source=Status.SUBMITTED, target=Status.APPROVED)
+    def approve(self, *, by, at) -> None:
+        self.reviewed_by, self.reviewed_at, self.approved_at = by, at, at
+        self.return_reason = ""
+
+    @fsm.transition(field=status, source=Status.SUBMITTED, target=Status.RETURNED)
+    def return_for_fix(self, *, by, at, reason: str) -> None:
+        self.reviewed_by, self.reviewed_at, self.return_reason = by, at, reason
+
+    @fsm.transition(field=status, source=Status.RETURNED, target=Status.SUBMITTED)
+    def resubmit(self, *, at) -> None:
+        self.submitted_at = at

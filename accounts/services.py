@@ -1,6 +1,8 @@
 """Writes of accounts: inbox notifications, login throttling and uploaded documents."""
 
 import hashlib
+import logging
+import time
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
@@ -12,13 +14,52 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Document, LoginAttempt, Notification, Organisation
+from accounts.selectors import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from core.exceptions import ValidationFailed
 from core.rules import rule_text, rule_value
+
+logger = logging.getLogger(__name__)
 
 
 def org_group(organisation_id: int) -> str:
     """The channel-layer group of an organisation's open notification sockets."""
     return f"org.{organisation_id}"
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group through which a user's open sockets are told to re-check
+    their login (`accounts.socket_guard`)."""
+    return f"user.{user_id}"
+
+
+def user_sockets_recheck(*, user_id: int) -> None:
+    """After commit, tell every open socket of the user (any process, through the channel
+    layer) to re-read its session and user now; those whose login is gone close with 4401.
+
+    A re-check rather than a blunt close: a logout ends one session, and the user's sockets
+    of other sessions (another browser) stay open. Without a shared layer the sockets'
+    own periodic re-check catches it within SOCKET_AUTH_RECHECK_SECONDS.
+    """
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(user_group(user_id), {"type": "auth.recheck"})
+        except Exception:  # the periodic re-check is the backstop; never fail the caller
+            logger.warning("could not broadcast a login re-check for user %s", user_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def session_started(*, request) -> None:
+    """Stamp a fresh login's session with its start and last activity (Unix seconds), which
+    `SessionLimitsMiddleware` and the sockets' re-check hold against SESSION_MAX_AGE_SECONDS
+    and SESSION_IDLE_SECONDS."""
+    now = int(time.time())
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_SEEN_KEY] = now
 
 
 def notification_broadcast(*, organisation_id: int, notification_id: int) -> None:
@@ -59,40 +100,68 @@ def notifications_mark_read(*, organisation: Organisation, ids: list[int] | None
     return qs.update(read_at=timezone.now())
 
 
-def login_failure_record(*, username: str, ip: str | None) -> None:
-    LoginAttempt.objects.create(username=username[:150], ip=ip)
+def login_key(username: str) -> str:
+    """The form of a username that failures are counted under (case and spaces ignored)."""
+    return (username or "").strip().lower()[:150]
 
 
-def login_is_throttled(*, username: str, ip: str | None) -> bool:
-    """Too many failures for this username, or from this address, inside the window."""
+def _pair_failures(*, username: str, ip: str | None):
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = LoginAttempt.objects.filter(at__gte=since)
-    limit = settings.LOGIN_MAX_FAILURES
-    if recent.filter(username=username).count() >= limit:
-        return True
-    # An address may try several accounts (a shared office NAT), but not endlessly.
-    return bool(ip) and recent.filter(ip=ip).count() >= limit * 4
+    qs = LoginAttempt.objects.filter(username=login_key(username), at__gte=since)
+    return qs.filter(ip=ip) if ip else qs.filter(ip__isnull=True)
 
 
-def login_failures_clear(*, username: str) -> None:
-    LoginAttempt.objects.filter(username=username).delete()
+def login_failure_record(*, username: str, ip: str | None) -> None:
+    """Count one failed login of `username` from address `ip` (rows past the window go)."""
+    key = login_key(username)
+    if not key:
+        return
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    LoginAttempt.objects.filter(username=key, at__lt=since).delete()
+    LoginAttempt.objects.create(username=key, ip=ip or None)
 
 
-def throttle_exceeded(*, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt under `key` and say whether more than `limit` fell in the window.
+def login_needs_captcha(*, username: str, ip: str | None) -> bool:
+    """Whether a login of `username` from `ip` must solve a CAPTCHA first.
 
-    Best effort through the cache (shared Redis in production, per process without it):
-    for slowing down scripted sign-ups, not for anything that must be exact.
+    Keyed on the pair only: failures for other usernames from the same address, or for
+    this username from other addresses, never count. So a stranger guessing can make
+    himself (and, behind the same address, that one username) answer a CAPTCHA, but can
+    neither lock the account nor slow down anybody else. Never a hard lock.
     """
-    cache_key = f"throttle:{key}"
-    if cache.add(cache_key, 1, timeout=window_seconds):
+    if not login_key(username):
         return False
+    return _pair_failures(username=username, ip=ip).count() >= settings.LOGIN_MAX_FAILURES
+
+
+def login_failures_clear(*, username: str, ip: str | None) -> None:
+    """Forget the failures of `username` from `ip` (after a successful login)."""
+    key = login_key(username)
+    qs = LoginAttempt.objects.filter(username=key)
+    (qs.filter(ip=ip) if ip else qs.filter(ip__isnull=True)).delete()
+
+
+def _address_key(scope: str, ip: str | None) -> str:
+    return f"throttle:{scope}:{ip or 'unknown'}"
+
+
+def address_attempt_count(*, scope: str, ip: str | None, window_seconds: int = 3600) -> int:
+    """Count one submission of a form (`scope`) from client address `ip`; return the count
+    inside the window. Through the cache (Redis in production, per process without it)."""
+    key = _address_key(scope, ip)
+    if cache.add(key, 1, timeout=window_seconds):
+        return 1
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=window_seconds)
-        return False
-    return count > limit
+        cache.add(key, 1, timeout=window_seconds)
+        return 1
+
+
+def address_needs_captcha(*, scope: str, ip: str | None, limit: int) -> bool:
+    """Whether `ip` has already submitted `scope` `limit` times inside the window, so the
+    next submission must solve a CAPTCHA (slows scripts down, never locks anybody out)."""
+    return (cache.get(_address_key(scope, ip)) or 0) >= limit
 
 
 # ---------------------------------------------------------------------------------------

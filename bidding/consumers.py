@@ -41,6 +41,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts.socket_guard import SessionGuardMixin
 from bidding import metrics
 from bidding.services_auction import AUCTION_LAYER, auction_group, iso
 
@@ -167,7 +168,7 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-class AuctionConsumer(AsyncJsonWebsocketConsumer):
+class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
     # No channel of its own: the process's `_Hub` for the auction feeds it.
     channel_layer_alias = "auction-sockets-have-no-channel"
 
@@ -194,6 +195,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self.hub = _Hub.of(self.auction_id)
         await self.hub.join(self)
         await self.accept()
+        await self.auth_guard_start()  # closes with 4401 when the login ends
         metrics.AUCTION_SOCKETS.inc()
         self.counted = True
         self.sender = asyncio.ensure_future(self._send_loop())
@@ -201,6 +203,7 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self._enqueue(SNAPSHOT)
 
     async def disconnect(self, code):
+        await self.auth_guard_stop()
         if getattr(self, "counted", False):
             self.counted = False
             metrics.AUCTION_SOCKETS.dec()
@@ -255,6 +258,12 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
                                   "message": "您不是本场竞价的竞价人，只能观看。"})
             metrics.bid_answered(accepted=False, code="not_bidder", seconds=time.perf_counter() - started)
+            return
+        if not await self.auth_recheck(close=False):  # every bid: the login must still hold
+            await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
+                                  "message": "登录已失效，请重新登录后再报价。"})
+            metrics.bid_answered(accepted=False, code="logged_out", seconds=time.perf_counter() - started)
+            await self.auth_close()
             return
         answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
         await self._publish(broadcasts)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("captcha/", include("captcha.urls")),
     path("api/v1/", include("docking.api_urls")),
     path("api/v1/", include("audit.api_urls")),
     path("", include("docking.urls")),

@@ -11,6 +11,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from accounts.forms import AddressCaptchaMixin
 from accounts.models import Region
 from core.uscc import normalize_uscc, uscc_validate
 from market.models import QualificationType
@@ -45,8 +46,11 @@ class _StyledForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class RegisterForm(_StyledForm):
-    """A new intermediary account; the firm's details follow in the entry application."""
+class RegisterForm(AddressCaptchaMixin, _StyledForm):
+    """A new intermediary account; the firm's details follow in the entry application.
+    Past REGISTRATIONS_PER_HOUR registrations from one address, a CAPTCHA is asked."""
+
+    throttle_scope = "register"
 
     username = forms.CharField(
         label="用户名", max_length=150, validators=[UnicodeUsernameValidator()],
@@ -57,7 +61,7 @@ class RegisterForm(_StyledForm):
     email = forms.EmailField(label="电子邮箱", help_text="用于接收采购邀请。")
     password = forms.CharField(
         label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="至少8位，不能全为数字，不能过于简单或与用户名相近。",
+        help_text="至少12位（注册人为本机构管理员），不能全为数字，不能过于简单或与用户名相近。",
     )
     password2 = forms.CharField(
         label="确认密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from accounts.selectors import owner_may_publish
 from accounts.services import notification_push
 from audit.services import record_append
 from core.calendar import workday_due, workday_is, workday_shift
@@ -235,6 +236,9 @@ def request_publish_errors(request: ServiceRequest, *, now: datetime) -> dict[st
 
 
 def _publish(req: ServiceRequest, *, user, now: datetime, reason: str, data: dict) -> ServiceRequest:
+    if not owner_may_publish(organisation=req.owner):
+        # 项目业主注册: until the bureau approves the owner's registration, nothing is published.
+        raise NotAllowed("本单位的项目业主注册尚未通过审核，审核通过后才能发布采购需求。")
     errors = request_publish_errors(req, now=now)
     if errors:
         raise ValidationFailed("发布失败，请按提示修改。", errors=errors)

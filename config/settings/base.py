@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # After rest_framework: the first app's translation of a message wins, and these ship
+    # their own (worse) Chinese for Django's generic form messages.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "captcha",
     "core",
     "audit",
     "accounts",
@@ -77,8 +82,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "docking.rest.ApiErrorMiddleware",
 ]
@@ -126,9 +135,12 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "market:dashboard"
 LOGOUT_REDIRECT_URL = "market:announcement_list"
 
+# Bureau staff, organisation administrators and back-office staff need 12 characters,
+# everybody else 8 (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.RoleAwareMinimumLengthValidator",
+     "OPTIONS": {"min_length": 8, "privileged_min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -151,11 +163,52 @@ MEDIA_URL = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
+# --- Sessions and transport security -------------------------------------------------
+# A login lasts at most SESSION_MAX_AGE_SECONDS and ends after SESSION_IDLE_SECONDS without
+# a request (accounts.middleware.SessionLimitsMiddleware; sockets re-check the same).
+SESSION_MAX_AGE_SECONDS = int(os.environ.get("SESSION_MAX_AGE_SECONDS", str(12 * 3600)))
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(2 * 3600)))
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+# With DEBUG off, cookies are sent over HTTPS only and browsers are told (HSTS) to use
+# nothing else; DJANGO_SECURE_COOKIES=0 / DJANGO_HSTS_SECONDS=0 turn that off for a plain
+# HTTP trial.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# nginx redirects plain HTTP in the production layout; set DJANGO_SSL_REDIRECT=1 to have
+# Django do it too (without a proxy). /healthz and /metrics stay reachable over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# Proxies we run in front of Django: the client address is read from X-Forwarded-For only
+# when this is > 0 (accounts/net.py); DJANGO_BEHIND_PROXY=1 means one (nginx).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if BEHIND_PROXY else "0"))
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a decision for the owner of the whole domain, not for this platform
+    # (it runs on the e-government intranet); HSTS itself is on.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if BEHIND_PROXY and not SECURE_SSL_REDIRECT:
+    # Behind the proxy nginx redirects plain HTTP (deploy/nginx/zjcs.conf); Django must not,
+    # so monitors can still read /healthz and /metrics from Daphne directly.
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
+# Content-Security-Policy (config/csp.py): scripts, styles, images, sockets from this
+# site only; no inline script anywhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI's page (drf-spectacular's split view: its scripts are files) carries one inline
+# <style> block; scripts stay 'self' only.
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    "/api/v1/docs/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+}
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -230,6 +283,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.fileb
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# The platform's public address, for links in emails (password setting, reset).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "宜春市网上中介服务超市 <noreply@zjcs.yichun.gov.cn>")
 
 REST_FRAMEWORK = {
@@ -289,11 +345,57 @@ OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY", "")
 # Uploaded files: allowed kinds and size limit (bytes); the bureau's limit is a rule.
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"]
 
-# Login throttling: failures per username or per address inside the window.
-LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+# Login throttling (accounts.services.login_needs_captcha): after LOGIN_MAX_FAILURES failed
+# logins of one username from one client address inside the window, that pair must solve
+# a CAPTCHA (django-simple-captcha, drawn locally). Never a lock of the account.
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "3"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
-# Self-registrations of intermediaries per client address and hour.
+# Self-registrations (intermediaries, project owners) per client address and hour before
+# a CAPTCHA is asked.
 REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "10"))
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_IMAGE_SIZE = (120, 44)
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes
+
+# Second factor (TOTP, django-otp) for bureau staff, organisation administrators and
+# back-office staff. Off for local trials; the production layout sets it to 1.
+REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", False)
+OTP_TOTP_ISSUER = "宜春市网上中介服务超市"
+
+# --- OIDC: login through the province's unified identity system (accounts/oidc.py) ----
+# Off unless OIDC_RP_CLIENT_ID is set; then the provider's endpoints are required.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+# Which claims carry the unified social credit code and the resident ID number.
+OIDC_CLAIM_USCC = os.environ.get("OIDC_CLAIM_USCC", "uscc")
+OIDC_CLAIM_ID_NUMBER = os.environ.get("OIDC_CLAIM_ID_NUMBER", "id_number")
+OIDC_LOGIN_LABEL = os.environ.get("OIDC_LOGIN_LABEL", "江西省统一身份认证登录")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                                  "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT") if not globals()[name]]
+    if _missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so these are required too: {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.ProvinceOIDCBackend")
+
+# Open sockets re-check their session and user this often (at most 60 s), besides the
+# immediate re-check on logout, deactivation or a password change.
+SOCKET_AUTH_RECHECK_SECONDS = min(float(os.environ.get("SOCKET_AUTH_RECHECK_SECONDS", "30")), 60.0)
 
 # Auction sockets: every this many seconds while an auction is open, each process re-reads
 # it and tells its sockets the status changes and result they missed. Needed without Redis

@@ -6,6 +6,8 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "*")
+# Tests and the browser tests speak plain HTTP to 127.0.0.1.
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, VAR_DIR  # noqa: E402

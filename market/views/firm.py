@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Document
 from accounts.registration import PLACEHOLDER_SUFFIX, intermediary_register
-from accounts.services import document_store, throttle_exceeded
+from accounts.services import document_store
 from core.exceptions import DomainError, ValidationFailed
 from core.rules import rule_value
 from core.web import apply_errors, role_required
@@ -138,14 +138,11 @@ def register(request):
     if request.user.is_authenticated:
         return redirect("market:dashboard")
     form = RegisterForm(request.POST or None)
+    form.setup_captcha(request=request, limit=settings.REGISTRATIONS_PER_HOUR)
     if request.method == "POST":
-        ip = request.META.get("REMOTE_ADDR") or "unknown"
-        if throttle_exceeded(key=f"register:{ip}", limit=settings.REGISTRATIONS_PER_HOUR, window_seconds=3600):
-            form.is_valid()
-            form.add_error(None, "注册过于频繁，请一小时后再试。")
-            return render(request, "market/firm/register.html", {"form": form}, status=429)
         if not form.is_valid():
             return render(request, "market/firm/register.html", {"form": form}, status=400)
+        form.count_attempt()
         data = form.cleaned_data
         try:
             user = intermediary_register(

@@ -50,23 +50,23 @@ def test_wrong_password_is_refused_with_message(client, owner):
 def test_empty_form_is_refused(client):
     response = client.post(LOGIN_URL, {"username": "", "password": ""})
     assert response.status_code == 400
-    assert "请输入用户名和密码" in response.content.decode()
-
-
-def test_login_is_throttled_after_five_failures(client, owner):
-    for _ in range(5):
-        assert client.post(LOGIN_URL, {"username": owner.username, "password": "wrong"}).status_code == 400
-    response = client.post(LOGIN_URL, {"username": owner.username, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "登录失败次数过多" in response.content.decode()
-    assert "_auth_user_id" not in client.session
+    html = response.content.decode()
+    assert "请输入用户名" in html and "请输入密码" in html
 
 
 def test_success_clears_earlier_failures(client, owner):
-    for _ in range(3):
+    for _ in range(2):
         client.post(LOGIN_URL, {"username": owner.username, "password": "wrong"})
+    assert LoginAttempt.objects.filter(username=owner.username.lower()).count() == 2
     client.post(LOGIN_URL, {"username": owner.username, "password": PASSWORD})
-    assert not LoginAttempt.objects.filter(username=owner.username).exists()
+    assert not LoginAttempt.objects.filter(username=owner.username.lower()).exists()
+
+
+def test_a_disabled_user_cannot_log_in(client, owner):
+    owner.is_active = False
+    owner.save()
+    response = client.post(LOGIN_URL, {"username": owner.username, "password": PASSWORD})
+    assert response.status_code == 400 and "_auth_user_id" not in client.session
 
 
 def test_password_is_stored_hashed(owner):

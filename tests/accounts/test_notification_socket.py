@@ -7,18 +7,9 @@ from django.test import override_settings
 
 from accounts.consumers import NotificationConsumer
 from accounts.services import notification_push
+from tests.accounts.socket_support import LoggedIn as UserScope  # the user and a logged-in session
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-class UserScope:
-    """Test middleware that puts a given user into the scope."""
-
-    def __init__(self, app, user):
-        self.app, self.user = app, user
-
-    async def __call__(self, scope, receive, send):
-        return await self.app({**scope, "user": self.user}, receive, send)
 
 
 @sync_to_async

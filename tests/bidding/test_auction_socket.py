@@ -13,16 +13,9 @@ from django.test import override_settings
 from django.urls import path
 
 from bidding.consumers import AuctionConsumer
+from tests.accounts.socket_support import LoggedIn as UserScope  # the user and a logged-in session
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-class UserScope:
-    def __init__(self, app, user):
-        self.app, self.user = app, user
-
-    async def __call__(self, scope, receive, send):
-        return await self.app({**scope, "user": self.user}, receive, send)
 
 
 def app_for(user, consumer=AuctionConsumer):

@@ -491,19 +491,26 @@ def test_signups_page_lists_the_firms_signups(client, owner):
     assert theirs.code not in html
 
 
-def test_register_is_throttled_per_address(client, settings):
+def test_register_asks_for_a_captcha_past_the_limit_per_address(settings):
+    from django.test import Client
+
+    from tests.accounts.captcha_support import captcha_answer
+
     settings.REGISTRATIONS_PER_HOUR = 2
+    client = Client(REMOTE_ADDR="192.0.2.77")
+    data = {"display_name": "批量", "password": "Yichun-2026-safe", "password2": "Yichun-2026-safe"}
     for i in range(2):
-        response = client.post("/register/", {
-            "username": f"bulk{i}", "display_name": "批量", "email": f"b{i}@example.com",
-            "password": "Yichun-2026-safe", "password2": "Yichun-2026-safe",
-        })
+        response = client.post("/register/", {**data, "username": f"bulk{i}", "email": f"b{i}@example.com"})
         assert response.status_code == 302
         client.logout()
-    response = client.post("/register/", {
-        "username": "bulk9", "display_name": "批量", "email": "b9@example.com",
-        "password": "Yichun-2026-safe", "password2": "Yichun-2026-safe",
-    })
-    assert response.status_code == 429
-    assert "注册过于频繁" in response.content.decode()
+    response = client.post("/register/", {**data, "username": "bulk9", "email": "b9@example.com"})
+    assert response.status_code == 400
+    assert "请输入图中的验证码" in response.content.decode()
     assert not User.objects.filter(username="bulk9").exists()
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="192.0.2.78")
+    assert other.post("/register/", {**data, "username": "elsewhere", "email": "e@example.com"}).status_code == 302
+    # A person who solves the CAPTCHA registers.
+    answer = captcha_answer(response.content.decode())
+    response = client.post("/register/", {**data, "username": "bulk9", "email": "b9@example.com", **answer})
+    assert response.status_code == 302 and User.objects.filter(username="bulk9", is_org_admin=True).exists()

@@ -40,8 +40,9 @@ class Command(BaseCommand):
     # --- organisations and users -----------------------------------------------------
 
     def _user(self, *, username: str, display_name: str, org: Organisation | None, superuser: bool = False) -> User:
+        # Each demo organisation's one user is its administrator (adds and disables its users).
         user = User(username=username, display_name=display_name, organisation=org, email=(org.email if org else ""),
-                    is_staff=superuser, is_superuser=superuser)
+                    is_staff=superuser, is_superuser=superuser, is_org_admin=org is not None)
         # One hash for every demo user: PBKDF2 per user would take seconds.
         if not hasattr(self, "_hash"):
             self._hash = make_password(DEMO_PASSWORD)
