@@ -30,7 +30,6 @@ from market.extensions import TodoItem
 from market.lifecycle import S
 from market.models import ServiceRequest, SignUp
 
-
 CHAIN_KINDS = {
     "criteria": "设置评审标准", "quote": "递交报价（仅记录哈希值）", "opened": "开标", "void": "报价不足，未开标",
     "scored": "评审打分", "evaluated": "评审结果", "lapsed": "评审逾期",

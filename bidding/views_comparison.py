@@ -20,13 +20,14 @@ from bidding import seal
 from bidding.methods import COMPARISON
 from bidding.models import ComparisonCriteria, ComparisonItem, ComparisonQuote
 from bidding.selectors_comparison import (
+    comparison_may_score,
     comparison_page,
     criteria_of,
     document_allowed,
     has_scored,
     judged_items,
-    opening_of,
     opened_rows,
+    opening_of,
     quote_of,
     quote_window_open,
     viewer_of,
@@ -47,7 +48,8 @@ from market.models import ServiceRequest
 from market.selectors import PUBLIC_STATUSES
 from market.services_requests import request_refresh
 
-BLANK_ROWS = 3
+BLANK_ROWS = 2  # empty rows below the items already set
+MIN_ROWS = 4
 
 
 def _comparison(code: str, *, statuses=None) -> ServiceRequest:
@@ -102,7 +104,7 @@ def _criteria_form_context(req: ServiceRequest, criteria: ComparisonCriteria | N
         items = list(criteria.items.all()) if criteria else []
         rows = [{"n": n, "name": i.name, "weight": i.weight, "kind": i.kind, "guidance": i.guidance}
                 for n, i in enumerate(items, 1)]
-        count = min(len(rows) + BLANK_ROWS, ITEMS_MAX)
+        count = min(max(len(rows) + BLANK_ROWS, MIN_ROWS), ITEMS_MAX)
         rows += [{"n": n, "name": "", "weight": "", "kind": "judged", "guidance": ""}
                  for n in range(len(rows) + 1, count + 1)]
         price_weight = criteria.price_weight if criteria else ""
@@ -215,7 +217,8 @@ def comparison_score(request, code: str):
     ]
     context = {"req": req, "opening": opening, "criteria": criteria, "cells": cells, "message": message,
                "scored": has_scored(opening=opening, criteria=criteria, user=request.user),
-               "may_score": opening.status == opening.Status.SCORING and req.status == S.SELECTING}
+               "may_score": opening.status == opening.Status.SCORING and req.status == S.SELECTING
+               and comparison_may_score(request=req, criteria=criteria, user=request.user)}
     return render(request, "bidding/comparison_score.html", context, status=status)
 
 

@@ -8,7 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from bidding.models import ComparisonCriteria, ComparisonItem
-from bidding.services_comparison import ItemInput, comparison_criteria_set, comparison_quote_submit
+from bidding.services_comparison import (
+    ItemInput,
+    comparison_criteria_set,
+    comparison_quote_submit,
+)
 from market.models import ServiceRequest
 from market.services_requests import request_publish, request_refresh, signup_create
 from tests.factories import firm_user, request_draft, service_item

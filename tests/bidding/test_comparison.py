@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
-from bidding.models import ComparisonCriteria, ComparisonItem, ComparisonOpening, ComparisonQuote, ComparisonScore
+from bidding.models import (
+    ComparisonCriteria,
+    ComparisonItem,
+    ComparisonOpening,
+    ComparisonQuote,
+    ComparisonScore,
+)
 from bidding.selectors_comparison import comparison_chain, comparison_todo
 from bidding.services_comparison import (
     ItemInput,
@@ -28,7 +34,11 @@ from market.lifecycle import request_chain
 from market.models import ServiceRequest
 from market.selection import method_get
 from market.selectors import request_price
-from market.services_requests import request_publish, request_refresh, requests_sweep_due
+from market.services_requests import (
+    request_publish,
+    request_refresh,
+    requests_sweep_due,
+)
 from market.services_results import request_confirm, request_decline
 from tests.bidding.comparison_support import (
     CREDIT,
@@ -111,7 +121,7 @@ def test_publication_is_refused_without_criteria_and_freezes_them(owner):
     request_publish(request_id=req.pk, user=owner)
     criteria = ComparisonCriteria.objects.get(request=req)
     assert criteria.frozen_at is not None
-    published = [r for r in chain_records(chain=request_chain(req)) if r.data.get("transition") == "publish"][0]
+    published = next(r for r in chain_records(chain=request_chain(req)) if r.data.get("transition") == "publish")
     assert published.data["criteria"]["price_weight"] == 60
     assert [i["name"] for i in published.data["criteria"]["items"]] == ["服务方案", "项目人员"]
     canonical = json.dumps(published.data["criteria"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -224,7 +234,7 @@ def test_nothing_opens_before_the_selection_time_and_at_it_every_quote_is_publis
     assert ComparisonOpening.objects.filter(request=req).count() == 1
 
 
-def test_owner_scores_with_reasons_and_the_highest_total_is_selected_then_confirmed(owner):
+def test_owner_scores_with_reasons_and_the_highest_total_is_selected_then_confirmed(owner, client):
     req, firms = quoted_request(owner, ["80000", "90000", "100000"])
     req = open_now(req)
     codes = [f.organisation.uscc for f in firms]
@@ -246,6 +256,10 @@ def test_owner_scores_with_reasons_and_the_highest_total_is_selected_then_confir
     assert all(s.reason for s in ComparisonScore.objects.filter(opening=opening))
     with pytest.raises(InvalidState):  # final
         comparison_score_submit(request_id=req.pk, user=owner, sheet=sheet)
+    release = client.get(f"/api/v1/requests/{req.code}/ocds/").json()["releases"][0]
+    assert release["tender"]["awardCriteria"] == "ratedCriteria"
+    assert "价格分60分" in release["tender"]["awardCriteriaDetails"]
+    assert release["awards"][0]["value"] == {"amount": 90000.0, "currency": "CNY"}
     request_confirm(request_id=req.pk, user=owner)
     req.refresh_from_db()
     assert req.status == S.PUBLICITY
@@ -411,7 +425,7 @@ def test_todo_items_for_criteria_quotes_and_scoring(owner):
 
     request_draft(owner=owner, method="comparison", item=item)
     assert [i.action for i in comparison_todo(owner, timezone.now())] == ["设置询比评审标准"]
-    req, firms = quoted_request(owner, ["80000", None, None])
+    _req, firms = quoted_request(owner, ["80000", None, None])
     assert [i.action for i in comparison_todo(firms[1], timezone.now())] == ["递交询比报价与响应文件"]
     assert comparison_todo(firms[0], timezone.now()) == []
 
