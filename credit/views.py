@@ -16,6 +16,8 @@ from accounts.models import Organisation
 from accounts.services import document_store
 from audit.selectors import chain_records
 from core.exceptions import DomainError, ValidationFailed
+from core.jurisdiction import is_city_bureau
+from core.text import id_clean
 from core.web import error_response, role_required
 from credit.models import CreditEvent, Kind, Severity
 from credit.sanctions import BUREAU_ISSUED
@@ -128,7 +130,7 @@ def bureau_credit(request):
                 if upload:
                     doc = document_store(upload=upload, organisation=request.user.organisation, user=request.user)
                 event = credit_event_issue(
-                    user=request.user, organisation_id=int(values.get("organisation") or 0), kind=values.get("kind", ""),
+                    user=request.user, organisation_id=id_clean(values.get("organisation"), field="organisation", label="中介机构"), kind=values.get("kind", ""),
                     description=values.get("description", ""), evidence=doc,
                 )
         except DomainError as exc:
@@ -204,6 +206,6 @@ def bureau_sanctions(request):
     return render(request, "credit/bureau_sanctions.html", {
         "rows": [(row, Kind(row.kind).label, dict(Severity.choices)[row.severity],
                   dict(CreditEvent.Sanction.choices)[row.sanction]) for row in sanction_table()], "error": error, "failed_kind": failed_kind,
-        "can_edit": request.user.organisation.region.is_city, "sanctions": CreditEvent.Sanction.choices,
+        "can_edit": is_city_bureau(request.user), "sanctions": CreditEvent.Sanction.choices,
         "severities": Severity.choices, "history": list(chain_records(chain="credit:sanctions").order_by("-seq")[:20]),
     }, status=status)

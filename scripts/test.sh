@@ -15,6 +15,8 @@ SUBSET=(tests --ignore=tests/e2e)
 
 run() { echo; echo "=== $1"; shift; "$@"; }
 
+run "the layers: no app imports one above it (import-linter)" "$(dirname "$PY")/lint-imports"
+
 if [ -n "${DATABASE_URL:-}" ]; then
   run "whole suite on ${DATABASE_URL%%:*}${REDIS_URL:+ with Redis}" \
     "$PY" -m pytest -p no:cacheprovider -q tests

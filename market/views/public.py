@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from accounts.models import Document, Organisation, Region
 from audit.selectors import chain_records
 from core.exceptions import DomainError
+from core.jurisdiction import bureau_covers, bureau_filter
 from core.web import role_required
 from market import selectors
 from market.extensions import page_panels, rows_decorate
@@ -412,11 +413,9 @@ def _may_download(user, doc: Document) -> bool:
         return True
     if not org.is_bureau:
         return _requests_of_document(doc).filter(Q(owner=org) | Q(selected_firm=org)).exists()
-    if org.region.is_city or _is_entry_document(doc):
+    if _is_entry_document(doc) or bureau_covers(user=user, region_id=doc.organisation.region_id):
         return True
-    if doc.organisation.region_id == org.region_id:
-        return True
-    return _lifecycle_requests_of_document(doc).filter(region_id=org.region_id).exists()
+    return bureau_filter(_lifecycle_requests_of_document(doc), user=user).exists()
 
 
 @require_GET

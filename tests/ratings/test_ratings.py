@@ -162,7 +162,7 @@ def test_bureau_voids_a_disputed_rating_which_stays_visible_and_revokes_its_even
     dispute = rating_dispute_answer(user=bureau_user(region_code="360982"), rating_id=rating.pk, keep=False,
                                     answer="经核实，延期原因在业主，评价作废。")
     rating.refresh_from_db()
-    assert rating.status == Rating.Status.VOIDED and dispute.decision == RatingDispute.Decision.VOIDED
+    assert rating.status == Rating.Status.VOIDED and dispute.status == RatingDispute.Status.UPHELD
     assert Rating.objects.filter(pk=rating.pk).exists()  # nothing silently dropped
     event = CreditEvent.objects.get(cause_key=f"rating:{rating.pk}")
     assert event.status == CreditEvent.Status.REVOKED and "作废" in event.status_reason

@@ -54,3 +54,12 @@ def test_default_rating_is_marked_on_the_page(client):
     assert "默认评价（逾期未评价）" in html
     html = client.get(f"/registry/{firm.organisation_id}/").content.decode()
     assert "默认满意另计 1 条" in html
+
+
+def test_a_non_numeric_rating_id_is_a_400_never_a_500(client):
+    from tests.ratings.test_ratings import completed_request
+
+    req, owner, firm = completed_request()
+    client.force_login(firm)
+    response = client.post(f"/ratings/{req.code}/", {"action": "dispute", "rating": "abc", "reason": "不同意"})
+    assert response.status_code == 400
