@@ -519,13 +519,17 @@ def comparison_score_submit(*, request_id: int, user, sheet: dict[tuple[int, int
         for quote in quotes:
             for item in judged:
                 points_raw, reason_raw = sheet.get((quote.pk, item.pk), ("", ""))
+                points = reason = None
                 try:
                     points = _points_clean(points_raw, field=f"points-{quote.pk}-{item.pk}", item=item)
+                except ValidationFailed as exc:
+                    errors.update(exc.errors)
+                try:
                     reason = text_clean(reason_raw, field=f"reason-{quote.pk}-{item.pk}", label="评分理由",
                                         max_length=REASON_MAX, required=True)
                 except ValidationFailed as exc:
-                    for field, messages in exc.errors.items():
-                        errors.setdefault(field, []).extend(messages)
+                    errors.update(exc.errors)
+                if points is None or reason is None:
                     continue
                 scores.append(ComparisonScore(opening=opening, scorer=user, quote=quote, item=item, points=points,
                                               reason=reason, scored_at=now))

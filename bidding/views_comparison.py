@@ -42,7 +42,8 @@ from bidding.services_comparison import (
 )
 from core.exceptions import DomainError
 from core.rules import rule_text
-from core.web import id_or_404, role_required
+from core.text import id_clean
+from core.web import role_required
 from market.lifecycle import S
 from market.models import ServiceRequest
 from market.selectors import PUBLIC_STATUSES
@@ -139,7 +140,7 @@ def comparison_criteria(request, code: str):
         comparison_criteria_set(
             request_id=req.pk, user=request.user, price_weight=request.POST.get("price_weight", ""),
             formula=request.POST.get("formula", ""), items=_criteria_rows(request.POST, ITEMS_MAX),
-            panel=[id_or_404(p) for p in request.POST.getlist("panel")[:50]],
+            panel=[id_clean(p, field="panel", label="评审小组成员") for p in request.POST.getlist("panel")[:50]],
         )
     except DomainError as exc:
         context = _criteria_form_context(req, criteria, post=request.POST, errors=exc.errors, message=exc.message)
