@@ -571,7 +571,7 @@ def comparison_result(opening: ComparisonOpening, criteria: ComparisonCriteria) 
         {"position": position, "quote_id": line.quote_id, "code": line.code, "name": rows[line.quote_id]["name"],
          "amount": f"{line.amount:.2f}", "price_points": f"{line.price:.2f}",
          "credit_points": rows[line.quote_id].get("credit_points"),
-         "judged": [{"item": item.name, "points": f"{value:.2f}"} for item, value in zip(judged, line.judged)],
+         "judged": [{"item": item.name, "points": f"{value:.2f}"} for item, value in zip(judged, line.judged, strict=True)],
          "total": f"{line.total:.2f}", "submitted_at": rows[line.quote_id]["submitted_at"]}
         for position, line in enumerate(calc.rank(lines), 1)
     ]

@@ -32,6 +32,7 @@ NEW = [("core", "0001_initial"), ("core", "0002_remove_dead_rules"), ("accounts"
 DESTRUCTIVE = ("DROP TABLE", "DROP COLUMN", "DELETE FROM", "TRUNCATE", "RENAME TO")
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("app", "name"), NEW)
 def test_new_migrations_send_nothing_destructive(app, name):
     if connection.vendor == "sqlite":

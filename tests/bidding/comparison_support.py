@@ -39,7 +39,7 @@ def quoted_request(owner, amounts, *, firms=None, **criteria) -> tuple[ServiceRe
     req = comparison_draft(owner, item=item, **criteria)
     request_publish(request_id=req.pk, user=owner)
     firms = firms or [firm_user(item=item) for _ in amounts]
-    for user, amount in zip(firms, amounts):
+    for user, amount in zip(firms, amounts, strict=True):
         signup_create(request_id=req.pk, user=user)
         if amount is not None:
             comparison_quote_submit(request_id=req.pk, user=user, amount=Decimal(amount),

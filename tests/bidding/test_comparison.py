@@ -73,7 +73,7 @@ def _sheet(req, points_by_code: dict[str, list]) -> dict:
     items = list(ComparisonItem.objects.filter(criteria__request=req, kind="judged").order_by("position"))
     sheet = {}
     for row in opening.record["quotes"]:
-        for item, points in zip(items, points_by_code[row["code"]]):
+        for item, points in zip(items, points_by_code[row["code"]], strict=True):
             sheet[(row["quote_id"], item.pk)] = (str(points), f"{item.name}：依据响应文件评定{points}分。")
     return sheet
 
@@ -225,7 +225,7 @@ def test_nothing_opens_before_the_selection_time_and_at_it_every_quote_is_publis
     assert [r["amount"] for r in by_firm] == ["80000.00", "90000.00", "100000.00"]
     assert [r["price_points"] for r in by_firm] == ["60.00", "53.33", "48.00"]
     assert opening.record["lowest"] == "80000.00"
-    for row, quote in zip(by_firm, ComparisonQuote.objects.filter(request=req).order_by("submitted_at")):
+    for row, quote in zip(by_firm, ComparisonQuote.objects.filter(request=req).order_by("submitted_at"), strict=True):
         assert row["quote_sha256"] == quote.quote_sha256 and quote.amount == Decimal(row["amount"])
     assert Notification.objects.filter(organisation=req.owner, kind="comparison_opened").exists()
     # A second lazy check or sweep does not open again.

@@ -28,7 +28,7 @@ def _sealed_request(owner):
     from bidding.services_comparison import comparison_quote_submit
     from tests.bidding.comparison_support import pdf
 
-    for user, amount in zip(firms, AMOUNTS):
+    for user, amount in zip(firms, AMOUNTS, strict=True):
         comparison_quote_submit(request_id=req.pk, user=user, amount=amount,
                                 document=pdf(f"SECRET-PROPOSAL of {user.username}".encode()))
     return req, firms

@@ -7,7 +7,12 @@ import pytest
 
 from bidding.models import ComparisonCriteria, ComparisonQuote, ComparisonScore
 from market.services_requests import request_publish
-from tests.bidding.comparison_support import comparison_draft, open_now, pdf, quoted_request
+from tests.bidding.comparison_support import (
+    comparison_draft,
+    open_now,
+    pdf,
+    quoted_request,
+)
 from tests.factories import owner_user, request_draft
 
 pytestmark = pytest.mark.django_db

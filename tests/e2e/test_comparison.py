@@ -68,7 +68,7 @@ def test_owner_firms_and_opening_of_a_comparison_in_the_browser(live_url, login,
 
     # Each firm signs up and submits a sealed quote; it is shown what was hashed.
     receipts = {}
-    for user, amount in zip(firms, AMOUNTS):
+    for user, amount in zip(firms, AMOUNTS, strict=True):
         page = _page_of(browser, login, user.username)
         page.goto(detail)
         page.get_by_role("button", name="报名参加").click()
