@@ -15,6 +15,7 @@ from django.views.decorators.http import (
 
 from accounts.models import Organisation, Region
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from bidding.methods import AUCTION, DRAW
 from bidding.models import Draw
 from bidding.services_direct import (
@@ -124,7 +125,7 @@ def bureau_direct_pick_policies(request):
     ]
     context = {
         "rows": rows, "error": error, "can_edit": is_city_bureau(request.user),
-        "history": chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20],
+        "history": timeline_rows(chain=POLICY_CHAIN, records=chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20]),
     }
     return render(request, "bidding/direct_pick_policies.html", context, status=status)
 

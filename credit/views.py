@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organisation
 from accounts.services import document_store
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from core.exceptions import DomainError, ValidationFailed
 from core.jurisdiction import is_city_bureau
 from core.text import id_clean
@@ -33,6 +34,7 @@ from credit.selectors import (
     sanction_table,
 )
 from credit.services import (
+    SANCTIONS_CHAIN,
     credit_appeal_answer,
     credit_appeal_file,
     credit_chain,
@@ -175,7 +177,8 @@ def bureau_event(request, pk: int):
             return redirect("credit:bureau_event", pk=event.pk)
     event.refresh_from_db()
     appeal = getattr(event, "appeal", None) if hasattr(event, "appeal") else None
-    records = [r for r in chain_records(chain=credit_chain(event.organisation_id)) if r.data.get("event") == event.pk]
+    chain = credit_chain(event.organisation_id)
+    records = timeline_rows(chain=chain, records=[r for r in chain_records(chain=chain) if r.data.get("event") == event.pk])
     return render(request, "credit/bureau_event.html", {
         "event": event, "appeal": appeal, "records": records, "error": error,
         "may_act": bureau_may_act_on_event(user=request.user, event=event),
@@ -207,5 +210,6 @@ def bureau_sanctions(request):
         "rows": [(row, Kind(row.kind).label, dict(Severity.choices)[row.severity],
                   dict(CreditEvent.Sanction.choices)[row.sanction]) for row in sanction_table()], "error": error, "failed_kind": failed_kind,
         "can_edit": is_city_bureau(request.user), "sanctions": CreditEvent.Sanction.choices,
-        "severities": Severity.choices, "history": list(chain_records(chain="credit:sanctions").order_by("-seq")[:20]),
+        "severities": Severity.choices, "history": timeline_rows(chain=SANCTIONS_CHAIN,
+                                records=chain_records(chain=SANCTIONS_CHAIN).order_by("-seq")[:20]),
     }, status=status)

@@ -5,11 +5,12 @@ import ast
 import pathlib
 import subprocess
 import sys
+import tomllib
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-APPS = ["core", "audit", "accounts", "credit", "market", "bidding", "ratings", "demo", "config"]
+APPS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["root_packages"]
 
 
 def _modules():

@@ -102,7 +102,13 @@ def test_migrating_from_the_schema_before_the_restructure_keeps_every_row():
     from accounts.models import Document
     from core.models import CalendarDay, Heartbeat, Rule
     from credit.models import CreditAppeal, CreditEvent, CreditScore
-    from market.models import Invitation, Objection, ServiceRequest, SignUp, TerminationRequest
+    from market.models import (
+        Invitation,
+        Objection,
+        ServiceRequest,
+        SignUp,
+        TerminationRequest,
+    )
     from ratings.models import RatingDispute
 
     req = ServiceRequest.objects.get(code="YC20260101-OLD01")

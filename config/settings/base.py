@@ -1,6 +1,6 @@
 """Settings for every environment; production differs only through environment variables.
 
-Zero-setup default: SQLite, the in-process channel layer and a filesystem Celery broker,
+Zero-setup default: SQLite, the in-process channel layer and a SQLite Celery broker,
 so `make run` needs no other service. Set DATABASE_URL (postgres:// or mysql://),
 REDIS_URL (channel layer, cache and, unless CELERY_BROKER_URL says otherwise, the broker)
 to run several processes on real services.
@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -61,9 +62,13 @@ INSTALLED_APPS = [
     "credit",
     "ratings",
     "demo",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware and the view log under the request's id.
+    "operations.requestid.RequestIdMiddleware",
+    "config.middleware.HeadAsGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -135,7 +140,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Daphne serves /static/ itself for `make run` and browser tests; nginx does in production.
 SERVE_STATIC = env_bool("SERVE_STATIC", DEBUG)
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads are served only through permission-checked views, never as MEDIA_URL.
@@ -181,20 +186,23 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: a filesystem broker needs no server and works across the processes of one
-# machine; Redis (or any URL in CELERY_BROKER_URL) for production.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "control"):
-        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
+# Celery: without Redis, a SQLite file is the broker (`config/broker.py`: kombu's SQLAlchemy
+# transport with leases, shared by every process of the machine); Redis (or any URL in
+# CELERY_BROKER_URL) for production.
+CELERY_BROKER_URL = os.environ.get(
+    "CELERY_BROKER_URL", REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith("sqla+sqlite:"):
+    # kombu would pick its own transport from the "sqla+" prefix: ours takes the bare URL.
+    CELERY_BROKER_URL = CELERY_BROKER_URL.removeprefix("sqla+")
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "queue"),
-        "data_folder_out": str(_queue_dir / "queue"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "store_processed": False,
-        "control_folder": str(_queue_dir / "control"),
+        "polling_interval": 0.5, "busy_timeout": 30,
+        # Above the task time limit: a message is handed out again only when its worker is gone.
+        "visibility_timeout": 360,
     }
+    # SQL tables have no fan-out: no remote control (`celery inspect`), gossip or mingle.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_TIME_LIMIT = 300
@@ -209,6 +217,8 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
     "ratings-sweep": {"task": "ratings.tasks.ratings_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "credit-sweep": {"task": "credit.tasks.credit_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
+    "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -252,14 +262,36 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 # Self-registrations of intermediaries per client address and hour.
 REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "10"))
 
+# Auction sockets: every this many seconds while an auction is open, each process re-reads
+# it and tells its sockets the status changes and result they missed. Needed without Redis
+# (the in-process layer does not carry the Celery worker's changes to Daphne); off (0) with
+# Redis, where the broadcast reaches every process (the re-read at due times stays).
+AUCTION_POLL_SECONDS = float(os.environ.get("AUCTION_POLL_SECONDS", "0" if REDIS_URL else "2"))
+
 # Notification sockets re-read the inbox this often, so a push from another process is
 # never lost even on the in-process channel layer.
 NOTIFICATION_POLL_SECONDS = float(os.environ.get("NOTIFICATION_POLL_SECONDS", "5"))
 
+# Logs: one line per record on stderr, each with the request id of the request, socket or
+# Celery task it belongs to (operations.requestid). LOG_FORMAT=json writes one JSON object
+# per line for a log collector; the default is text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "operations.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "operations.requestid.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# GET /metrics (Prometheus, operations.metrics): open only to these client addresses or
+# networks (comma-separated, e.g. "10.0.0.5,10.0.1.0/24"), or to a request with
+# "Authorization: Bearer <METRICS_TOKEN>". Both empty: closed to everyone (404).
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

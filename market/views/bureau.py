@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Region
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from core.exceptions import DomainError
 from core.jurisdiction import bureau_filter, is_city_bureau
 from core.models import CalendarDay, Rule
@@ -97,7 +98,7 @@ def bureau_entry(request, pk: int):
         "organisation": organisation,
         "qualifications": organisation.qualifications.select_related("qualification_type", "scan"),
         "staff": organisation.staff.all(),
-        "records": chain_records(chain=f"entry:{organisation.pk}"),
+        "records": timeline_rows(chain=f"entry:{organisation.pk}"),
         "form": form,
         "error_message": error_message,
         "reviewable": entry.status == Entry.Status.SUBMITTED,
@@ -253,7 +254,8 @@ def bureau_calendar(request):
         "can_edit": is_city_bureau(request.user),
         "library_last_year": LIBRARY_LAST_YEAR,
         "library_knows_year": year <= LIBRARY_LAST_YEAR,
-        "history": chain_records(chain=CALENDAR_CHAIN).order_by("-seq")[:HISTORY_SIZE],
+        "history": timeline_rows(chain=CALENDAR_CHAIN,
+                                 records=chain_records(chain=CALENDAR_CHAIN).order_by("-seq")[:HISTORY_SIZE]),
     }
     return render(request, "market/bureau/calendar.html", context, status=status)
 

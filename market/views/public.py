@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import Document, Organisation, Region
-from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from core.exceptions import DomainError
 from core.jurisdiction import bureau_covers, bureau_filter
 from core.web import role_required
@@ -46,18 +46,6 @@ PAGE_SIZE = 20
 # Ids of the elements htmx swaps; templates use the same names.
 RESULTS_ID = "announcement-results"
 SIGNUP_PANEL_ID = "signup-panel"
-
-AUDIT_KIND_LABELS = {
-    "created": "创建",
-    "transition": "状态变更",
-    "signup": "报名",
-    "contract_owner": "业主上传合同",
-    "termination_asked": "申请终止合同",
-    "termination_refused": "不予终止合同",
-    "overdue": "逾期预警",
-    "auction_scheduled": "安排竞价", "auction_started": "竞价开始", "bid": "竞价出价",
-    "auction_closed": "竞价结束", "auction_void": "竞价无效",
-}
 
 
 # ---------------------------------------------------------------------------------------
@@ -244,18 +232,9 @@ def _signup_panel_context(user, req: ServiceRequest, *, message: str = "", error
     return context
 
 
-def _audit_rows(req: ServiceRequest) -> list[dict]:
-    """The request's audit chain, with status and kind labels for people."""
-    labels = dict(ServiceRequest.Status.choices)
-    return [
-        {
-            "record": rec,
-            "kind": AUDIT_KIND_LABELS.get(rec.kind, rec.kind),
-            "from": labels.get(rec.from_state, rec.from_state),
-            "to": labels.get(rec.to_state, rec.to_state),
-        }
-        for rec in chain_records(chain=request_chain(req))
-    ]
+def _audit_rows(req: ServiceRequest) -> list:
+    """The request's audit chain as rows for people (Chinese labels, Beijing time)."""
+    return timeline_rows(chain=request_chain(req))
 
 
 @require_GET

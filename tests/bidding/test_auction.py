@@ -18,13 +18,13 @@ from bidding.services_auction import (
     result_event,
 )
 from core.calendar import workday_due
-from core.rules import rule_int
-from market.selectors import todo_for
-from market.services_results import request_decline
 from core.models import Rule
-from market.models import ServiceRequest
+from core.rules import rule_int
 from market.lifecycle import request_chain
+from market.models import ServiceRequest
+from market.selectors import todo_for
 from market.services_requests import requests_sweep_due
+from market.services_results import request_decline
 from tests.bidding.auction_support import auction_case, bid, end_in
 from tests.factories import firm_user
 

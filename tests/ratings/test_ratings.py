@@ -10,9 +10,8 @@ from audit.selectors import chain_records, chain_verify
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent, CreditScore
 from credit.selectors import credit_score_compute
-from market.models import ServiceRequest
 from market.lifecycle import request_chain
-from ratings.tasks import ratings_sweep
+from market.models import ServiceRequest
 from ratings.models import Rating, RatingDispute, SectorRating
 from ratings.services import (
     rating_default_record,
@@ -23,6 +22,7 @@ from ratings.services import (
     rating_submit_owner,
     sector_rating_submit,
 )
+from ratings.tasks import ratings_sweep
 from tests.factories import bureau_user, owner_user
 from tests.lifecycle_fixtures import completed_request
 
