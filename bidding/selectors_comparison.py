@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from bidding import seal
 from bidding.methods import COMPARISON
 from bidding.models import (
@@ -29,11 +29,6 @@ from core.jurisdiction import bureau_covers
 from market.extensions import TodoItem
 from market.lifecycle import S
 from market.models import ServiceRequest, SignUp
-
-CHAIN_KINDS = {
-    "criteria": "设置评审标准", "quote": "递交报价（仅记录哈希值）", "opened": "开标", "void": "报价不足，未开标",
-    "scored": "评审打分", "evaluated": "评审结果", "lapsed": "评审逾期",
-}
 
 
 def comparison_chain(request: ServiceRequest) -> str:
@@ -157,8 +152,7 @@ def comparison_page(*, request: ServiceRequest, user) -> dict:
     context["result"] = opening.result
     context["scores"] = scores_for(opening=opening, viewer=viewer)
     if viewer.sees_scores:
-        context["chain"] = [{"record": rec, "kind": CHAIN_KINDS.get(rec.kind, "其他")}
-                            for rec in chain_records(chain=comparison_chain(request))]
+        context["chain"] = timeline_rows(chain=comparison_chain(request))
     if criteria is not None and opening.status == ComparisonOpening.Status.SCORING:
         context["may_score"] = comparison_may_score(request=request, criteria=criteria, user=user)
         context["scored"] = context["may_score"] and has_scored(opening=opening, criteria=criteria, user=user)

@@ -237,7 +237,7 @@ def comparison_criteria_freeze(*, request: ServiceRequest, now: datetime) -> dic
         ComparisonCriteria.objects.filter(pk=criteria.pk).update(frozen_at=now)
     public = criteria_public(criteria)
     canonical = json.dumps(public, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return {"criteria": public, "criteria_sha256": seal.sha256_text(canonical)}
+    return {"criteria": public, "criteria_hash": seal.sha256_text(canonical)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def comparison_quote_submit(*, request_id: int, user, amount, document: Uploaded
             transaction.on_commit(lambda: storage.delete(old_file))
         record_append(chain=comparison_chain(req), kind="quote", actor=user,
                       data={"uscc": org.uscc, "round": req.publish_count, "submission": quote.submissions,
-                            "quote_sha256": quote_sha256, "document_sha256": document_sha256,
+                            "quote_hash": quote_sha256, "document_sha256": document_sha256,
                             "document_size": len(content)})
     return QuoteReceipt(request_code=req.code, round=quote.round, amount=amount, text=text, quote_sha256=quote_sha256,
                         document_name=name, document_size=len(content), document_sha256=document_sha256,
@@ -436,9 +436,10 @@ def comparison_open(*, request_id: int, now: datetime | None = None) -> Comparis
         opening.save(update_fields=["record", "scoring_due"])
         record_append(chain=comparison_chain(req), kind="opened", actor=None,
                       data={"round": req.publish_count, "lowest": f"{lowest:.2f}", "scoring_due": opening.scoring_due,
-                            "quotes": [{k: r.get(k) for k in ("code", "amount", "quote_sha256", "document_sha256",
-                                                              "salt", "price_points", "credit_points", "problem")}
-                                       for r in rows]})
+                            "quotes": [{"code": r["code"], "amount": r["amount"], "quote_hash": r["quote_sha256"],
+                                        "document_sha256": r["document_sha256"], "salt": r["salt"],
+                                        "price_points": r.get("price_points"), "credit_points": r.get("credit_points"),
+                                        "problem": r["problem"]} for r in rows]})
         _notify_opened(req, quotes, opening)
         if not judged:
             _evaluate(req, opening, criteria, now=now, actor=None)

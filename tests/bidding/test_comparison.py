@@ -125,7 +125,7 @@ def test_publication_is_refused_without_criteria_and_freezes_them(owner):
     assert published.data["criteria"]["price_weight"] == 60
     assert [i["name"] for i in published.data["criteria"]["items"]] == ["服务方案", "项目人员"]
     canonical = json.dumps(published.data["criteria"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    assert published.data["criteria_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+    assert published.data["criteria_hash"] == hashlib.sha256(canonical.encode()).hexdigest()
     with pytest.raises(InvalidState):
         comparison_criteria_set(request_id=req.pk, user=owner, price_weight=100, items=[], panel=[])
     assert chain_verify(chain=comparison_chain(req)).ok
@@ -260,6 +260,8 @@ def test_owner_scores_with_reasons_and_the_highest_total_is_selected_then_confir
     assert release["tender"]["awardCriteria"] == "ratedCriteria"
     assert "价格分60分" in release["tender"]["awardCriteriaDetails"]
     assert release["awards"][0]["value"] == {"amount": 90000.0, "currency": "CNY"}
+    assert sorted(b["value"]["amount"] for b in release["bids"]["details"]) == [80000.0, 90000.0, 100000.0]
+    assert {p["id"] for p in release["parties"] if "tenderer" in p["roles"]} == {f"CN-SAMR-{c}" for c in codes}
     request_confirm(request_id=req.pk, user=owner)
     req.refresh_from_db()
     assert req.status == S.PUBLICITY
