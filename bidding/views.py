@@ -44,7 +44,7 @@ def draw_result(request, code: str):
         raise Http404("没有这个随机选取项目。")
     request_refresh(req)  # the lazy check: a due draw runs before it is shown
     draw = Draw.objects.filter(request=req).select_related("winner").first()
-    api_path = reverse("draws-api:detail", kwargs={"request_code": req.code})
+    api_path = reverse("api:draw-detail", kwargs={"request_code": req.code})
     context = {"req": req, "draw": draw, "api_url": request.build_absolute_uri(api_path)}
     if draw is not None:
         record = draw.record

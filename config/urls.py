@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from config import health
 from operations.metrics import metrics_view
@@ -14,10 +13,9 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
-    path("api/v1/", include("market.api_urls")),
-    path("api/v1/", include("bidding.api_urls")),
+    path("api/v1/", include("docking.api_urls")),
     path("api/v1/", include("audit.api_urls")),
+    path("", include("docking.urls")),
     path("", include("audit.urls")),
     path("", include("bidding.urls")),
     path("", include("credit.urls")),

@@ -43,6 +43,6 @@ def test_the_import_contracts_hold_with_no_ignores():
     assert result.returncode == 0, result.stdout[-3000:]
 
 
-@pytest.mark.parametrize("app", ["accounts", "market", "bidding", "credit", "ratings"])
+@pytest.mark.parametrize("app", ["accounts", "market", "bidding", "credit", "ratings", "docking"])
 def test_each_app_has_its_own_urls(app):
     assert (ROOT / app / "urls.py").exists()

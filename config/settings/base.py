@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "audit",
     "accounts",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "ratings",
     "demo",
     "operations",
+    "docking",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "docking.rest.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -219,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     "credit-sweep": {"task": "credit.tasks.credit_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
     "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
+    "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -229,18 +233,52 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "宜春市网上中介服务超市 <noreply@zjcs.yichun.gov.cn>")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "docking.schema_ext.ApiAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "docking.rest.Cursor",
+    "PAGE_SIZE": 50,
+    # Machines use keys (`Authorization: Bearer <key>`, docking.keys); no session, so no CSRF
+    # on the API and no browser session acting through it.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["docking.rest.BearerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["docking.rest.KeyScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["docking.rest.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "docking.rest.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "宜春市网上中介服务超市 API",
-    "DESCRIPTION": "Open data and docking API of the Yichun online intermediary-service marketplace.",
+    "DESCRIPTION": (
+        "Open data and docking API of the Yichun online intermediary-service marketplace. "
+        "公开数据无需密钥；写入和本机构数据需行政审批局签发的接口密钥（Authorization: Bearer <密钥>）。"
+        "所有 4xx/5xx 应答为 {\"error\": {\"code\", \"message\", \"fields\"}}；429 带 Retry-After。"
+        "对接说明见 docs/docking.md。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN on the intranet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "docking.serializers.REQUEST_STATUSES",
+        "DeliveryStatusEnum": "docking.serializers.DELIVERY_STATUSES",
+        "AuctionResultStatusEnum": "docking.serializers.LADDER_STATUSES",
+        "SubscriptionStatusEnum": "docking.serializers.SUBSCRIPTION_STATUSES",
+    },
 }
+# API rate limits (requests per minute): per key (a key's own limit overrides) and per
+# address without a key.
+API_RATE_PER_MINUTE = int(os.environ.get("API_RATE_PER_MINUTE", "600"))
+API_ANON_RATE_PER_MINUTE = int(os.environ.get("API_ANON_RATE_PER_MINUTE", "120"))
+# Webhooks: a delivery's timeout, its retries (doubling from the base, at most the max
+# apart, for the window), and how long a subscriber may fail before it is paused.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_RETRY_WINDOW_SECONDS = float(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600)))
+WEBHOOK_PAUSE_AFTER_SECONDS = float(os.environ.get("WEBHOOK_PAUSE_AFTER_SECONDS", str(24 * 3600)))
 
 # OCDS: the ocid prefix (register one with the Open Contracting Partnership for production)
 # and the publisher named in every release package.
