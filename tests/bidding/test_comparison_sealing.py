@@ -16,6 +16,7 @@ from accounts.models import Document
 from audit.models import AuditRecord
 from bidding.models import ComparisonQuote
 from tests.bidding.comparison_support import close_signup, open_now, quoted_request
+from tests.docking.support import ALL_FIRM, ALL_OWNER, ApiClient, key_for
 from tests.factories import UserFactory, bureau_user, firm_user
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,9 @@ def _paths(req, quotes) -> list[str]:
     paths = [f"/requests/{code}/", f"/requests/{code}/comparison/", f"/requests/{code}/comparison/quote/",
              f"/requests/{code}/comparison/score/", f"/requests/{code}/comparison/criteria/", "/todo/",
              "/accounts/inbox/", "/firm/signups/", "/firm/invitations/", "/owner/requests/", "/bureau/requests/",
-             f"/api/v1/requests/{code}/ocds/", "/api/v1/draws/", "/"]
+             f"/api/v1/requests/{code}/ocds/", "/api/v1/draws/", "/api/v1/announcements/", "/api/v1/results/",
+             "/api/v1/ocds/releases/", "/api/v1/statistics/", "/api/v1/requests/", f"/api/v1/requests/{code}/",
+             "/feeds/announcements/", "/audit/heads/", "/api/v1/audit/heads/", "/"]
     paths += [f"/requests/{code}/comparison/documents/{q.pk}/" for q in quotes]
     # The platform's own document download, for every stored document and for the quotes' ids.
     ids = set(Document.objects.values_list("pk", flat=True)) | {q.pk for q in quotes}
@@ -98,6 +101,14 @@ def test_no_path_shows_a_quote_or_a_document_before_the_opening(owner, client, d
             _assert_sealed(body.decode("utf-8", "replace"), f"{path} as {name}")
         for quote in quotes:  # the response document itself: 404 for everyone, its firm included
             assert client.get(f"/requests/{req.code}/comparison/documents/{quote.pk}/").status_code == 404
+    # The docking API with each party's key (owner: requests and writes; firm: bids).
+    for org, scopes in ((owner.organisation, ALL_OWNER), (firms[0].organisation, ALL_FIRM)):
+        api = ApiClient(key_for(org, scopes))
+        for path in _paths(req, quotes):
+            if path.startswith("/api/"):
+                response = api.get(path)
+                assert response.status_code < 500, (org.name, path)
+                _assert_sealed(response.content.decode(), f"{path} with the key of {org.name}")
     superuser = django_user_model.objects.create_superuser("root-admin", "root@example.com", "pass-Word-123")
     client.force_login(superuser)
     for path in _admin_paths(req):
