@@ -168,8 +168,9 @@ def address_needs_captcha(*, scope: str, ip: str | None, limit: int) -> bool:
 # Documents
 
 
-def document_store(*, upload: UploadedFile, organisation: Organisation, user) -> Document:
-    """Check an upload's kind and size, and store it with its SHA-256.
+def upload_check(*, upload: UploadedFile) -> tuple[str, str]:
+    """Check an upload's kind and size; return its extension and SHA-256 (the upload is
+    left at its start).
 
     Raises ValidationFailed (field "file") for a disallowed extension, a content that
     does not look like its extension, an empty file or one above the rule's size limit.
@@ -193,11 +194,20 @@ def document_store(*, upload: UploadedFile, organisation: Organisation, user) ->
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return ext, digest.hexdigest()
+
+
+def document_store(*, upload: UploadedFile, organisation: Organisation, user) -> Document:
+    """Check an upload (`upload_check`) and store it with its SHA-256.
+
+    Raises ValidationFailed (field "file") as `upload_check` does.
+    """
+    ext, sha256 = upload_check(upload=upload)
     doc = Document(
-        original_name=name[:200],
+        original_name=(upload.name or "file")[:200],
         content_type=(upload.content_type or "")[:100],
         size=upload.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         organisation=organisation,
         uploaded_by=user,
     )

@@ -1,7 +1,16 @@
-"""How bidding's records on a request's chain read (registered with `audit.timeline`
-from `BiddingConfig.ready()`): sign-ups and the live auction."""
+"""How bidding's records read (registered with `audit.timeline` from
+`BiddingConfig.ready()`): sign-ups and the live auction on a request's chain, and the
+comparison chain (`comparison:<request code>`) with its response documents."""
 
-from audit.timeline import format_amount, format_datetime, timeline_register
+from collections.abc import Collection
+
+from audit.timeline import (
+    DocumentRef,
+    format_amount,
+    format_datetime,
+    timeline_documents_register,
+    timeline_register,
+)
 
 
 def _when(value) -> str:
@@ -31,6 +40,7 @@ def _bid(rec) -> str:
 
 
 def register() -> None:
+    register_comparison()
     timeline_register(
         prefix="request",
         kinds={
@@ -51,3 +61,50 @@ def register() -> None:
         # The stored reason of a bid repeats its amount unformatted ("1号报价80000.00元").
         reasons={"bid": lambda rec: ""},
     )
+
+
+def _quote(rec) -> str:
+    data = rec.data or {}
+    return f"第 {data.get('round', '')} 轮第 {data.get('submission', 1)} 次递交，报价哈希 {data.get('quote_hash', '')[:16]}…"
+
+
+def _opened(rec) -> str:
+    data = rec.data or {}
+    return f"公开报价 {len(data.get('quotes') or [])} 份，最低有效报价 {format_amount(data.get('lowest'))}"
+
+
+def _evaluated(rec) -> str:
+    ranking = (rec.data or {}).get("ranking") or []
+    return f"排名第一：总分 {ranking[0]['total']}，报价 {format_amount(ranking[0]['amount'])}" if ranking else ""
+
+
+def response_documents(hashes: Collection[str]) -> dict[str, DocumentRef]:
+    """Response documents named by their SHA-256 (never by their sealed file name)."""
+    from bidding.models import ComparisonQuote
+
+    found = ComparisonQuote.objects.filter(document_sha256__in=hashes).values_list("document_sha256", flat=True)
+    return {sha: DocumentRef(name="询比响应文件", sha256=sha) for sha in found}
+
+
+def register_comparison() -> None:
+    timeline_register(
+        prefix="comparison",
+        title="询比选取记录",
+        kinds={
+            "criteria": "设置评审标准",
+            "quote": "递交密封报价（仅记录哈希值）",
+            "opened": "开标",
+            "void": "有效报价不足，未开标",
+            "scored": "评审打分",
+            "evaluated": "评审结果",
+            "lapsed": "评审逾期",
+        },
+        details={
+            "criteria": lambda rec: f"价格分 {rec.data['price_weight']} 分，评审因素 {len(rec.data['items'])} 项",
+            "quote": _quote,
+            "opened": _opened,
+            "scored": lambda rec: f"评分 {len(rec.data.get('scores') or [])} 项（含理由）",
+            "evaluated": _evaluated,
+        },
+    )
+    timeline_documents_register(response_documents)

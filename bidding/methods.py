@@ -1,7 +1,8 @@
 """The selection methods this app implements, registered with `market.selection` in
 `BiddingConfig.ready()`: the random draw (随机选取, the public recipe YCZJCS-DRAW-v1),
-the live reverse auction (竞价选取) and direct pick (直接选取). Each is a thin plug-in over
-its own services; all of them end in `market.services_requests.request_select`."""
+the live reverse auction (竞价选取), direct pick (直接选取) and comparison selection
+(询比选取: sealed quotes, opening, scoring). Each is a thin plug-in over its own services;
+all of them end in `market.services_requests.request_select`."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from market.selection import SelectionMethod
 DRAW = "draw"
 AUCTION = "auction"
 DIRECT = "direct"
+COMPARISON = "comparison"
 
 
 class DrawMethod(SelectionMethod):
@@ -153,6 +155,81 @@ class DirectMethod(SelectionMethod):
 
     def ocds_tender(self, request) -> dict:
         return {"procurementMethod": "direct", "procurementMethodDetails": "直接选取"}
+
+
+class ComparisonMethod(SelectionMethod):
+    """询比选取: criteria published with the announcement; a sealed quote and response
+    document per registrant until the sign-up deadline; opened at the selection time; the
+    panel scores the quality items with reasons; the highest total wins (ties: lower
+    price, then earlier submission). Services: `bidding.services_comparison`."""
+
+    code = COMPARISON
+    label = "询比选取"
+    ranking_label = "询比评审排名"
+
+    def publish_errors(self, request, *, now: datetime) -> dict[str, list[str]]:
+        from bidding.services_comparison import criteria_publish_errors
+
+        return criteria_publish_errors(request)
+
+    def on_publish(self, request, *, now: datetime) -> dict:
+        from bidding.services_comparison import comparison_criteria_freeze
+
+        return comparison_criteria_freeze(request=request, now=now)
+
+    def is_due(self, request, *, now: datetime) -> bool:
+        from bidding.services_comparison import comparison_due
+
+        return comparison_due(request=request, now=now)
+
+    def advance(self, request, *, now: datetime) -> None:
+        from bidding.services_comparison import comparison_advance
+
+        comparison_advance(request=request, now=now)
+
+    def sweep(self, *, now: datetime) -> int:
+        from bidding.services_comparison import comparisons_sweep_due
+
+        return comparisons_sweep_due(now=now)
+
+    def ranking(self, request) -> list[str]:
+        from bidding.models import ComparisonOpening
+
+        opening = ComparisonOpening.objects.filter(request=request, round=request.publish_count,
+                                                   status=ComparisonOpening.Status.EVALUATED).first()
+        return [row["code"] for row in opening.result] if opening else []
+
+    def price(self, request, firm) -> Decimal:
+        """The firm's own quote, once opened (a substitute contracts at its own quote)."""
+        from bidding.models import ComparisonQuote
+
+        amount = (ComparisonQuote.objects.filter(request=request, round=request.publish_count, organisation=firm,
+                                                 opened_at__isnull=False).values_list("amount", flat=True).first())
+        return amount if amount is not None else request.ceiling
+
+    def ocds_tender(self, request) -> dict:
+        from bidding.selectors_comparison import criteria_of
+        from bidding.services_comparison import criteria_public
+
+        tender = {"procurementMethod": "open", "procurementMethodDetails": "询比选取（密封报价，开标后按公布的评审标准综合评分）",
+                  "awardCriteria": "ratedCriteria", "submissionMethod": ["electronicSubmission"]}
+        criteria = criteria_of(request=request)
+        if criteria is not None:
+            public = criteria_public(criteria)
+            parts = [f"价格分{public['price_weight']}分（{public['formula_text']}）"]
+            parts += [f"{item['name']}{item['weight']}分" for item in public["items"]]
+            tender["awardCriteriaDetails"] = "；".join(parts)
+        return tender
+
+    def result_url(self, request) -> str:
+        return reverse("bidding:comparison", args=[request.code])
+
+    def panel(self, request, user) -> Panel | None:
+        from bidding.selectors_comparison import comparison_panel_context
+
+        return Panel("bidding/partials/comparison_panel.html",
+                     {**comparison_panel_context(request=request, user=user), "url": self.result_url(request),
+                      "scoring_days": rule_text("comparison_scoring_workdays")}, order=10)
 
 
 def direct_pick_panel(request, user) -> Panel | None:

@@ -1,5 +1,5 @@
-"""What the auction adds to a request's public page and OCDS release once it has closed
-(registered with `market.extensions` from `BiddingConfig.ready()`)."""
+"""What the auction adds to a request's public page and OCDS release once it has closed, and
+the comparison once opened (registered with `market.extensions` from `BiddingConfig.ready()`)."""
 
 from django.utils import timezone
 
@@ -48,6 +48,34 @@ def auction_ocds(request) -> OcdsPart | None:
     )
 
 
+def comparison_ocds(request) -> OcdsPart | None:
+    """The opened comparison quotes in the OCDS bid extension (nothing before the opening:
+    a sealed quote is not published by any path)."""
+    from bidding.methods import COMPARISON
+    from bidding.models import ComparisonOpening
+
+    if request.method != COMPARISON:
+        return None
+    openings = list(ComparisonOpening.objects.filter(request=request).exclude(status=ComparisonOpening.Status.VOID)
+                    .order_by("round"))
+    rows = [(opening.round, row) for opening in openings for row in opening.record.get("quotes", [])]
+    if not rows:
+        return None
+    orgs = {org.uscc: org for org in Organisation.objects.select_related("region").filter(
+        uscc__in={row["code"] for _round, row in rows})}
+    details = [{
+        "id": f"{request.code}-Q{round_}-{row['quote_id']}",
+        "date": row["submitted_at"],
+        "status": "valid" if row.get("valid") else "disqualified",
+        "tenderers": [{"id": party_id(orgs[row["code"]]), "name": orgs[row["code"]].name}],
+        "value": {"amount": float(row["amount"]), "currency": "CNY"} if row.get("amount") else None,
+    } for round_, row in rows if row["code"] in orgs]
+    statistics = [{"id": "bids", "measure": "bids", "value": len(details)}]
+    return OcdsPart(fields={"bids": {"statistics": statistics, "details": details}},
+                    parties=[(org, ["tenderer"]) for org in orgs.values()], extensions=[BID_EXTENSION])
+
+
 def register() -> None:
     panel_provider("request")(auction_ladder_panel)
     ocds_part_provider(auction_ocds)
+    ocds_part_provider(comparison_ocds)

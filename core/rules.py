@@ -62,6 +62,9 @@ RULES: dict[str, RuleDefault] = {
                     f"{MEASURES}：信用评分由业主评价、行业主管部门评价和平台信用记录按5:3:2加权。", Decimal(0)),
         RuleDefault("auction_max_bids_per_second", "每家竞价人每秒最多出价次数", Decimal(2), "次/秒",
                     "平台运行规则：为保证竞价公平与系统稳定，每家竞价人每秒最多出价2次。", Decimal(1)),
+        RuleDefault("comparison_scoring_workdays", "询比选取评审打分期限（开标后）", Decimal(3), "工作日",
+                    "平台运行规则：询比选取开标后，项目业主（或其指定的评审小组）应在3个工作日内对各评审因素逐项打分并"
+                    "说明理由；逾期未完成评审的，本次采购失败（流标）。", Decimal(1)),
         RuleDefault("upload_max_mb", "上传文件大小上限", Decimal(20), "MB",
                     "平台运行规则：单个上传文件不超过20MB。", Decimal(1)),
     ]

@@ -14,6 +14,7 @@ from audit.timeline import (
     timeline_documents_register,
     timeline_register,
 )
+from market.selection import method_get
 
 # Request transitions, by the FSM method name the record carries in data["transition"].
 TRANSITIONS = {
@@ -35,7 +36,6 @@ TRANSITIONS = {
     "rate": "完成服务评价",
     "terminate": "终止合同",
 }
-METHODS = {"draw": "随机选取", "auction": "竞价选取", "direct": "直接选取"}
 ENTRY_TRANSITIONS = {"submitted": "提交入驻申请", "approved": "审核通过", "returned": "退回修改"}
 
 
@@ -49,8 +49,9 @@ def _request_transition(rec) -> str:
 def _request_transition_detail(rec) -> str:
     data = rec.data or {}
     parts = []
-    if data.get("method") in METHODS:
-        parts.append(METHODS[data["method"]])
+    method = method_get(data.get("method") or "")
+    if method is not None:
+        parts.append(method.label)
     if data.get("round"):
         parts.append(f"第 {data['round']} 轮")
     if data.get("amount") not in (None, ""):

@@ -26,7 +26,8 @@ NEW = [("core", "0001_initial"), ("core", "0002_remove_dead_rules"), ("accounts"
        ("market", "0005_move_models"), ("market", "0006_written_answers_lifecycle"),
        ("bidding", "0004_signups_to_market"), ("credit", "0006_evidence_document_in_accounts"),
        ("credit", "0007_score_rating_inputs"), ("credit", "0008_written_answer_and_event_states"),
-       ("ratings", "0002_score_inputs_backfill"), ("ratings", "0003_written_answer")]
+       ("ratings", "0002_score_inputs_backfill"), ("ratings", "0003_written_answer"),
+       ("bidding", "0005_comparison"), ("bidding", "0006_comparison_scoring_rule")]
 
 DESTRUCTIVE = ("DROP TABLE", "DROP COLUMN", "DELETE FROM", "TRUNCATE", "RENAME TO")
 

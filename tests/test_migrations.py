@@ -22,7 +22,8 @@ def test_seeded_regions_catalogue_and_rules():
     assert Region.objects.count() == 14
     assert Region.objects.get(code="360982").name == "樟树市"
     assert ServiceItem.objects.count() >= 20
-    assert set(Rule.objects.values_list("key", flat=True)) == set(RULES)
+    # Stored rows are the bureau's settings; a rule without a row reads its default.
+    assert set(Rule.objects.values_list("key", flat=True)) <= set(RULES)
 
 
 def test_healthz_reports_each_part(client, settings):

@@ -342,6 +342,11 @@ OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-yczjcs")
 OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "宜春市行政审批局（宜春市网上中介服务超市）")
 OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY", "")
 
+# Comparison selection (询比): sealed quotes and response documents are encrypted (Fernet)
+# until the opening. The key is derived from COMPARISON_SEAL_KEY, or from SECRET_KEY when it
+# is empty; changing it makes the sealed submissions of unopened rounds unreadable.
+COMPARISON_SEAL_KEY = os.environ.get("COMPARISON_SEAL_KEY", "")
+
 # Uploaded files: allowed kinds and size limit (bytes); the bureau's limit is a rule.
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"]
 
