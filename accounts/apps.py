@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与机构"
 
     def ready(self) -> None:
-        from accounts import signals  # connects the authentication hooks
+        from accounts import audit_labels, signals  # signals: the authentication hooks
 
         signals.connect_user_saved()
+        audit_labels.register()  # how this app's audit records read (audit.timeline)

@@ -48,6 +48,7 @@ OPERATIONS: set = set()
 def _write_counts():
     yield
     path = django_settings.VAR_DIR / "schemathesis-counts.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"operations": len(OPERATIONS), "calls": sum(v for k, v in COUNTS.items()
                                                                            if k.startswith("status:")),
                                 "by": dict(sorted(COUNTS.items()))}, indent=1))
