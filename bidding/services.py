@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.services import notification_push
 from audit.services import record_append
 from core.exceptions import InvalidState, NotAllowed, NotEligible
+from core.format import datetime_zh, money
 from core.locking import lock_rows
 from market.models import Invitation, ServiceRequest, SignUp
 from market.selectors import eligible_firms, firm_eligibility
@@ -38,8 +39,8 @@ def invitations_push(*, request_id: int, round: int) -> int:
                     organisation=org,
                     kind="invitation",
                     title=f"采购邀请：{req.title}",
-                    body=f"{req.region.name} · {req.service_item.name} · 最高限价 {req.ceiling} 元 · 报名截止 "
-                    f"{timezone.localtime(req.signup_deadline):%Y-%m-%d %H:%M}",
+                    body=f"{req.region.name} · {req.service_item.name} · 最高限价 {money(req.ceiling)} · 报名截止 "
+                    f"{datetime_zh(req.signup_deadline)}",
                     url=f"/requests/{req.code}/",
                     dedupe_key=f"invitation:{req.pk}:{round}",
                 )
@@ -71,8 +72,8 @@ def invitation_mails_send(*, request_id: int, round: int) -> int:
                 subject=f"【宜春市网上中介服务超市】采购邀请：{req.title}",
                 message=(
                     f"{inv.organisation.name}：\n\n您单位具备“{req.service_item.name}”资质，现邀请参加以下项目：\n"
-                    f"项目编号：{req.code}\n项目名称：{req.title}\n最高限价：{req.ceiling} 元\n"
-                    f"报名截止：{timezone.localtime(req.signup_deadline):%Y-%m-%d %H:%M}\n\n"
+                    f"项目编号：{req.code}\n项目名称：{req.title}\n最高限价：{money(req.ceiling)}\n"
+                    f"报名截止：{datetime_zh(req.signup_deadline)}\n\n"
                     f"请登录平台查看公告并报名：/requests/{req.code}/\n"
                 ),
                 from_email=None,

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from accounts.services import notification_push
 from audit.services import record_append
+from core.format import money as money_zh
 from bidding.models import Auction, Bid, Bidder, BidRejection
 from core.locking import lock_rows
 from core.rules import rule_int, rule_value
@@ -279,7 +280,7 @@ def _close(auction: Auction, now: datetime) -> list[dict]:
                               "amount": ranking[0]["amount"], "bidders": len(ranking)})
             url = f"/requests/{req.code}/auction/"
             notification_push(organisation=req.owner, kind="auction_result", title=f"竞价结果：{req.title}",
-                              body=f"最低报价机构：{winner.name}（{ranking[0]['amount']} 元），请确认选取结果。",
+                              body=f"最低报价机构：{winner.name}（{money_zh(ranking[0]['amount'])}），请确认选取结果。",
                               url=url, dedupe_key=f"auction:{auction.pk}:owner")
             notification_push(organisation=winner, kind="auction_selected", title=f"您单位竞价最低：{req.title}",
                               body=f"项目编号 {req.code}，请等待项目业主确认选取结果。", url=url,
@@ -358,14 +359,14 @@ def _judge(auction: Auction, *, org_id: int, amount, now: datetime) -> tuple[str
     if value is None:
         return "invalid", MESSAGES["invalid_amount"], bidder, None
     if value > auction.ceiling:
-        return "above_ceiling", f"报价不得高于最高限价 {money(auction.ceiling)} 元。", bidder, value
+        return "above_ceiling", f"报价不得高于最高限价 {money_zh(auction.ceiling)}。", bidder, value
     if auction.best_amount is not None and value > auction.best_amount - auction.min_step:
         limit = auction.best_amount - auction.min_step
         return ("step_too_small",
-                f"报价须比当前最低价 {money(auction.best_amount)} 元至少低 {money(auction.min_step)} 元，"
-                f"即不高于 {money(limit)} 元。", bidder, value)
+                f"报价须比当前最低价 {money_zh(auction.best_amount)} 至少低 {money_zh(auction.min_step)}，"
+                f"即不高于 {money_zh(limit)}。", bidder, value)
     if auction.floor is not None and value < auction.floor:
-        return ("below_floor", f"报价不得低于 {money(auction.floor)} 元（最低限价或异常低价线）。", bidder, value)
+        return ("below_floor", f"报价不得低于 {money_zh(auction.floor)}（最低限价或异常低价线）。", bidder, value)
     limit = rule_int("auction_max_bids_per_second")
     recent = Bid.objects.filter(auction=auction, organisation_id=org_id, at__gt=now - timedelta(seconds=1)).count()
     if recent >= limit:
@@ -430,7 +431,7 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
         auction.save(update_fields=["bid_count", "best_amount", "best_bid", "version", "ends_at"])
         req = _lock_request(auction)
         record_append(
-            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money(value)}元",
+            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money_zh(value)}",
             data={"auction": auction.pk, "seq": seq, "alias": bidder.alias, "amount": money(value),
                   "firm": bidder.organisation.uscc, "user": user.pk, "client_id": str(cid),
                   "extended_to": auction.ends_at if extended else None},

@@ -14,6 +14,7 @@ from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from core.locking import lock_rows
 from core.rules import rule_int
 from credit.services import credit_raise_declined
+from core.format import datetime_zh
 from market.models import ServiceRequest
 from market.selectors import firm_eligibility
 from market.services import _transition
@@ -75,7 +76,7 @@ def request_confirm(*, request_id: int, user) -> ServiceRequest:
                 data={"selected": firm.uscc, "publicity_ends_at": publicity_ends_at})
     notification_push(
         organisation=firm, kind="selection_confirmed", title=f"选取结果已确认：{req.title}",
-        body=f"项目编号 {req.code}，结果公示至 {timezone.localtime(publicity_ends_at):%Y-%m-%d %H:%M}。",
+        body=f"项目编号 {req.code}，结果公示至 {datetime_zh(publicity_ends_at)}。",
         url=f"/requests/{req.code}/",
         dedupe_key=f"confirm:{req.pk}:{firm.pk}:{req.status_changed_at.isoformat()}",
     )

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("bidding.urls")),
     path("", include("credit.views")),
     path("", include("ratings.views")),
+    path("", include("portal.views")),
     path("", include("market.urls")),
 ]

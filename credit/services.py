@@ -17,6 +17,7 @@ from accounts.models import Organisation
 from accounts.services import notification_push
 from audit.services import record_append
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.format import date_zh, datetime_zh
 from core.locking import lock_rows
 from credit.models import CreditAppeal, CreditEvent, CreditScore, Kind, SanctionRule
 from credit.sanctions import AUTOMATIC, BUREAU_ISSUED, SANCTION_DEFAULTS
@@ -104,7 +105,7 @@ def credit_event_raise(
         return CreditEvent.objects.get(organisation_id=organisation_id, cause_key=cause_key), False
     record_append(chain=credit_chain(org.pk), kind="credit_event", actor=officer, to_state=event.status,
                   reason=description, data=_event_data(event))
-    until = timezone.localtime(ends_at).strftime("%Y-%m-%d") if ends_at else ("长期" if spec.sanction == "removal" else "")
+    until = date_zh(ends_at) if ends_at else ("长期" if spec.sanction == "removal" else "")
     _notify_event(event, title=f"信用记录：{label}（{event.get_sanction_display()}）",
                   body=f"{description}{'，期限至' + until if until else ''}。如有异议可申诉一次。", key="raised")
     credit_score_refresh(organisation_id=org.pk)
@@ -349,7 +350,7 @@ def credit_events_expire_due(*, now: datetime | None = None, organisation_id: in
                         kind="credit_expired")
             what = "守信激励期满" if event.sanction == CreditEvent.Sanction.COMMENDATION else "信用限制已到期解除"
             _notify_event(event, title=f"{what}：{event.kind}",
-                          body=f"该记录于 {timezone.localtime(event.ends_at):%Y-%m-%d %H:%M} 期满，已自动解除。",
+                          body=f"该记录于 {datetime_zh(event.ends_at)} 期满，已自动解除。",
                           key="expired")
             expired += 1
     return expired

@@ -134,16 +134,33 @@ def announcement_list(
     return qs
 
 
-def registry_list(*, q: str = "", qualification: str = "") -> QuerySet[Organisation]:
-    """Approved intermediaries with their qualifications and credit score, most stars first
-    (two queries, whatever the count)."""
-    from django.db.models import F
+def registry_list(*, q: str = "", qualification: str = "", at: datetime | None = None) -> QuerySet[Organisation]:
+    """Approved intermediaries with their qualifications and credit score (two queries,
+    whatever the count), in the order owners choose by: firms free to take part first,
+    then by credit score (a firm with no score snapshot yet ranks at the neutral score of
+    a firm without history, not below every scored firm), then by name.
 
+    Firms removed (清退) leave the registry for the length of their ban; a restricted
+    (suspended) firm stays, annotated `is_restricted`, and pages show why and until when
+    (`credit.selectors.credit_restrictions`).
+    """
+    from django.db.models import DecimalField, F, Value
+    from django.db.models.functions import Coalesce
+
+    from credit.selectors import neutral_score, removed_firms
+
+    at = at or timezone.now()
     qs = (
         Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
+        .exclude(Exists(removed_firms(at=at).filter(organisation=OuterRef("pk"))))
+        .annotate(
+            is_restricted=Exists(restricting_events(at=at).filter(organisation=OuterRef("pk"))),
+            rank_score=Coalesce(F("credit_score__score"), Value(neutral_score()),
+                                output_field=DecimalField(max_digits=5, decimal_places=1)),
+        )
         .select_related("region", "entry", "credit_score")
         .prefetch_related("qualifications__qualification_type")
-        .order_by(F("credit_score__stars").desc(nulls_last=True), F("credit_score__score").desc(nulls_last=True), "name")
+        .order_by("is_restricted", F("rank_score").desc(), "name")
     )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q.strip()))

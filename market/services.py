@@ -19,6 +19,7 @@ from audit.services import record_append
 from bidding import draw
 from core.calendar import workday_is, workday_shift
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.format import datetime_zh
 from core.locking import lock_rows
 from core.rules import rule_int
 from market.models import (
@@ -341,7 +342,7 @@ def request_publish_errors(request: ServiceRequest, *, now: datetime) -> dict[st
         if request.signup_deadline <= now:
             add("signup_deadline", "报名截止时间必须晚于当前时间。")
         elif request.signup_deadline < earliest:
-            add("signup_deadline", f"报名期不得少于{window}个工作日，最早可设为 {timezone.localtime(earliest):%Y-%m-%d %H:%M}。")
+            add("signup_deadline", f"报名期不得少于{window}个工作日，最早可设为 {datetime_zh(earliest)}。")
         if not workday_is(timezone.localdate(request.signup_deadline)):
             add("signup_deadline", "报名截止时间应为工作日。")
     if request.selection_at is None:

@@ -32,6 +32,7 @@ from accounts.services import document_store, notification_push
 from audit.services import record_append
 from core.calendar import day_due, workday_due
 from core.exceptions import InvalidState, NotAllowed, NotEligible, ValidationFailed
+from core.format import datetime_zh, money
 from core.locking import lock_rows
 from core.rules import rule_int
 from market.models import (
@@ -136,7 +137,7 @@ def _notify_bureau(req: ServiceRequest, *, kind: str, title: str, body: str, key
 
 
 def _local(at: datetime) -> str:
-    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
+    return datetime_zh(at)
 
 
 # ---------------------------------------------------------------------------------------
@@ -381,7 +382,7 @@ def contract_upload(*, request_id: int, user, document: UploadedFile | None, amo
     value = _amount(amount)
     price = request_price(req)
     if value > price:
-        message = f"合同金额 {value} 元高于中选价格（最高限价）{price} 元，不予接受。"
+        message = f"合同金额 {money(value)}高于中选价格（最高限价）{money(price)}，不予接受。"
         raise ValidationFailed(message, errors={"amount": [message]})
     upload = _required_upload(document, "document")
     now = timezone.now()
@@ -392,12 +393,12 @@ def contract_upload(*, request_id: int, user, document: UploadedFile | None, amo
         record_append(chain=request_chain(req), kind="contract_owner", actor=user,
                       data={"amount": value, "document_sha256": stored.sha256})
         _notify(req.selected_firm, req, kind="contract_uploaded", title="业主已上传合同",
-                body=f"合同金额 {value} 元，请于 {_local(req.contract_due)} 前上传盖章合同。", key=f"contract-{stored.pk}")
+                body=f"合同金额 {money(value)}，请于 {_local(req.contract_due)} 前上传盖章合同。", key=f"contract-{stored.pk}")
         return req
     if req.contract_owner_document_id is None:
         raise InvalidState("请等待项目业主先上传合同。")
     if value != req.contract_amount:
-        message = f"合同金额应与业主上传的合同一致（{req.contract_amount} 元）。"
+        message = f"合同金额应与业主上传的合同一致（{money(req.contract_amount)}）。"
         raise ValidationFailed(message, errors={"amount": [message]})
     stored = _store(upload, user, "document")
     ends = now + timedelta(days=req.service_days)

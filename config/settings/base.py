@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "bidding",
     "credit",
     "ratings",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.platform",
             ],
+            # The one Chinese format (money, zh_datetime, zh_date …) in every template.
+            "builtins": ["core.templatetags.yc_format"],
         },
     },
 ]
@@ -115,7 +118,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "market:dashboard"
-LOGOUT_REDIRECT_URL = "market:announcement_list"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -234,6 +237,13 @@ SPECTACULAR_SETTINGS = {
 OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-yczjcs")
 OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "宜春市行政审批局（宜春市网上中介服务超市）")
 OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY", "")
+
+# The signature on the printed notices (中选通知书, 结果公告): PEM certificate and key issued
+# to the platform; unset, a self-signed test certificate is made at first use under
+# VAR_DIR/pdf-signing/ (portal.signing).
+PDF_SIGNING_CERT = os.environ.get("PDF_SIGNING_CERT", "")
+PDF_SIGNING_KEY = os.environ.get("PDF_SIGNING_KEY", "")
+PDF_SIGNING_KEY_PASSPHRASE = os.environ.get("PDF_SIGNING_KEY_PASSPHRASE", "")
 
 # Uploaded files: allowed kinds and size limit (bytes); the bureau's limit is a rule.
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"]

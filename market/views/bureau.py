@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.models import Region
 from audit.selectors import chain_records
 from core.exceptions import DomainError
+from core.format import date_zh
 from core.models import CalendarDay, Rule
 from core.rules import RULES, rule_value
 from market.forms_bureau import (
@@ -231,7 +232,7 @@ def bureau_calendar(request):
                 status, error_message = exc.status_code, exc.message
             else:
                 if removed:
-                    messages.success(request, f"已删除 {day:%Y-%m-%d} 的人工设置，该日恢复按日历库计算。")
+                    messages.success(request, f"已删除 {date_zh(day)} 的人工设置，该日恢复按日历库计算。")
                 return redirect(_calendar_url(day.year))
     elif request.method == "POST":
         form = CalendarDayForm(request.POST)
@@ -247,7 +248,7 @@ def bureau_calendar(request):
                 status, error_message = exc.status_code, exc.message
             else:
                 kind = "工作日" if entry.is_workday else "休息日"
-                messages.success(request, f"已将 {entry.date:%Y-%m-%d} 设为{kind}。")
+                messages.success(request, f"已将 {date_zh(entry.date)} 设为{kind}。")
                 return redirect(_calendar_url(entry.date.year))
     context = {
         "year": year,

@@ -50,6 +50,7 @@ from market.views.common import error_response, role_required
 
 S = ServiceRequest.Status
 PANEL_ID = "lifecycle-panel"
+NOTICE_STATES = (S.PUBLICITY, S.OBJECTION, S.CONTRACTING, S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED, S.CLOSED)
 
 STEP_NOTES = {
     S.AWAITING_CONFIRMATION: "选取结果待项目业主确认；中选机构可说明理由放弃中选。",
@@ -114,6 +115,10 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
             "direct_pick_route": open_route,
             "candidates": direct_pick_candidates(request=req) if open_route else [],
             "price": selectors.request_price(req),
+            # The signed notices (portal): once the owner confirmed a selected firm.
+            "notices": req.selected_firm_id is not None and req.status in NOTICE_STATES,
+            "award_notice": req.selected_firm_id is not None and req.status in NOTICE_STATES
+            and (is_owner or is_firm or is_bureau),
         }
     }
 

@@ -29,7 +29,6 @@ from market import selectors
 from market.models import (
     Entry,
     Qualification,
-    QualificationType,
     ServiceItem,
     ServiceRequest,
     SignUp,
@@ -37,7 +36,6 @@ from market.models import (
 from market.services import request_chain, request_refresh, requests_sweep_due
 from market.views.common import role_required
 from market.views.lifecycle import lifecycle_context
-from ratings.selectors import recent_comments
 
 PAGE_SIZE = 20
 
@@ -307,54 +305,7 @@ def request_signup(request, code: str):
 
 
 # ---------------------------------------------------------------------------------------
-# Registry of intermediaries and the catalogue
-
-
-class RegistryFilterForm(_FilterForm):
-    q = forms.CharField(
-        label="搜索", required=False, max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "机构名称或统一社会信用代码"}),
-    )
-    qualification = forms.ModelChoiceField(
-        label="资质", queryset=QualificationType.objects.all(), required=False, to_field_name="code",
-        empty_label="全部资质",
-    )
-
-
-@require_GET
-def registry(request):
-    """The city-wide registry (中介机构库): approved intermediaries and their qualifications."""
-    form = RegistryFilterForm(request.GET or None)
-    data = _cleaned(form)
-    queryset = selectors.registry_list(
-        q=data.get("q", "").strip(),
-        qualification=data["qualification"].code if "qualification" in data else "",
-    )
-    page = _page(request, queryset)
-    rows = list(page.object_list)
-    comments = recent_comments(organisation_ids=[r.pk for r in rows], per_firm=1)  # one query for the page
-    for row in rows:
-        row.recent_comments = comments.get(row.pk, [])
-    context = {"form": form, "page": page, "rows": rows, "today": timezone.localdate()}
-    return render(request, "market/public/registry.html", context)
-
-
-@require_GET
-def registry_detail(request, pk: int):
-    """One approved intermediary: public facts, qualifications and practising staff."""
-    org = get_object_or_404(
-        Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
-        .select_related("region", "entry", "credit_score"),
-        pk=pk,
-    )
-    context = {
-        "recent_comments": recent_comments(organisation_ids=[org.pk], per_firm=10).get(org.pk, []),
-        "firm": org,
-        "qualifications": list(org.qualifications.select_related("qualification_type")),
-        "staff": list(org.staff.only("name", "title")),
-        "today": timezone.localdate(),
-    }
-    return render(request, "market/public/registry_detail.html", context)
+# The catalogue (the registry of intermediaries is on the portal: portal.views)
 
 
 @require_GET
@@ -439,12 +390,10 @@ def document_download(request, pk: int):
 
 
 urlpatterns = [
-    path("", announcement_list, name="announcement_list"),
+    path("announcements/", announcement_list, name="announcement_list"),
     path("dashboard/", dashboard, name="dashboard"),
     path("requests/<str:code>/", request_detail, name="request_detail"),
     path("requests/<str:code>/signup/", request_signup, name="request_signup"),
-    path("registry/", registry, name="registry"),
-    path("registry/<int:pk>/", registry_detail, name="registry_detail"),
     path("catalogue/", catalogue, name="catalogue"),
     path("documents/<int:pk>/", document_download, name="document_download"),
 ]

@@ -165,7 +165,7 @@ class Command(BaseCommand):
         """Three completed random draws (待确认结果), one with a registrant excluded at draw
         time, so a newcomer can open /requests/<code>/draw/ and verify at once."""
         from bidding.services_draw import draw_run
-        from credit.models import CreditEvent
+        from credit.services import credit_event_raise
         from market.selectors import qualifying_certificates
         from market.services import request_close_signup
 
@@ -185,11 +185,11 @@ class Command(BaseCommand):
             if n == 0:
                 # A registrant sanctioned between sign-up and draw is left out of the pool.
                 late = req.signups.order_by("pk").first().organisation
-                CreditEvent.objects.create(
-                    organisation=late, kind="无正当理由放弃中选资格", sanction=CreditEvent.Sanction.SUSPENSION,
-                    rule_source="《宜春市网上中介服务超市管理暂行办法》：中选后放弃的，警告并暂停参与6个月。",
-                    description="在其他项目中选后无正当理由放弃。", region_id="360900",
-                    starts_at=now - timedelta(minutes=90), ends_at=now + timedelta(days=182),
+                # Through the service, so the event carries the sanction table's points.
+                credit_event_raise(
+                    organisation_id=late.pk, kind="declined", cause_key=f"demo-declined:{late.pk}",
+                    region_id="360900", description="在其他项目中选后无正当理由放弃。",
+                    at=now - timedelta(minutes=90),
                 )
             draw_run(request_id=req.pk)
 
