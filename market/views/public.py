@@ -25,6 +25,7 @@ from accounts.models import Document, Organisation, Region
 from audit.selectors import chain_records
 from bidding.services import signup_create
 from core.exceptions import DomainError
+from credit.selectors import credit_restriction
 from market import selectors
 from market.models import (
     Entry,
@@ -231,13 +232,16 @@ def _signup_panel_context(user, req: ServiceRequest, *, message: str = "", error
         "error": error,
         "signed_up": False,
         "eligibility": None,
+        "restriction": None,
     }
     if viewer["is_firm"]:
         context["signed_up"] = SignUp.objects.filter(
             request=req, organisation=viewer["org"], round=req.publish_count
         ).exists()
-        if context["is_open"] and not context["signed_up"] and not error:
+        if context["is_open"] and not context["signed_up"]:
             context["eligibility"] = selectors.firm_eligibility(organisation=viewer["org"], request=req)
+            if context["eligibility"].code == "restricted":
+                context["restriction"] = credit_restriction(organisation_id=viewer["org"].pk)
     return context
 
 
