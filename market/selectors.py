@@ -316,3 +316,37 @@ def direct_picks_for_bureau(*, user) -> QuerySet[ServiceRequest]:
     return requests_for_bureau(user=user).filter(direct_pick=True).select_related("selected_firm").order_by(
         "-status_changed_at", "-id"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Attachments (采购文件) and clarifications (答疑澄清) of an announcement
+
+
+def announcement_extras(*, user, request: ServiceRequest) -> dict:
+    """What the announcement of `request` shows `user` besides its fields: the attachments
+    (public), the Q&A (the owner, the bureau in scope and every registrant see it; the
+    asker's name only the owner and the bureau), and which forms the user may use."""
+    from market.models import Clarification, RequestAttachment, SignUp
+
+    org = user.organisation if user.is_authenticated and user.organisation_id else None
+    now = timezone.now()
+    is_owner = org is not None and org.pk == request.owner_id
+    is_bureau = org is not None and org.is_bureau and request_visible_to_bureau(user=user, request=request)
+    rounds = set(SignUp.objects.filter(request=request, organisation=org).values_list("round", flat=True)) if (
+        org is not None and org.is_intermediary) else set()
+    signup_open = (request.status == ServiceRequest.Status.PUBLISHED and request.signup_deadline is not None
+                   and request.signup_deadline > now)
+    sees_qa = is_owner or is_bureau or bool(rounds)
+    clarifications = (
+        list(Clarification.objects.filter(request=request).select_related("asker")) if sees_qa else []
+    )
+    return {
+        "attachments": list(RequestAttachment.objects.filter(request=request).select_related("document")),
+        "clarifications": clarifications,
+        "sees_qa": sees_qa,
+        "sees_askers": is_owner or is_bureau,
+        "may_attach": is_owner and (request.status == ServiceRequest.Status.DRAFT or signup_open),
+        "may_ask": signup_open and request.publish_count in rounds,
+        "may_answer": is_owner and signup_open,
+        "signup_open": signup_open,
+    }

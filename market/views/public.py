@@ -43,6 +43,7 @@ PAGE_SIZE = 20
 # Ids of the elements htmx swaps; templates use the same names.
 RESULTS_ID = "announcement-results"
 SIGNUP_PANEL_ID = "signup-panel"
+EXTRAS_PANEL_ID = "clarifications"
 
 AUDIT_KIND_LABELS = {
     "created": "创建",
@@ -259,6 +260,31 @@ def _audit_rows(req: ServiceRequest) -> list[dict]:
     ]
 
 
+def announcement_extras_context(user, req: ServiceRequest, *, extras_error=None) -> dict:
+    """The attachments and Q&A panel's context (see `selectors.announcement_extras`)."""
+    return {"extras": {**selectors.announcement_extras(user=user, request=req), "error": extras_error,
+                       "panel_id": EXTRAS_PANEL_ID}}
+
+
+def request_detail_context(request, req: ServiceRequest) -> dict:
+    """Everything the announcement page of `req` shows `request.user` (also used to
+    re-render it in place when an action on it fails)."""
+    viewer = _viewer(request.user, req)
+    registrants = []
+    if viewer["sees_registrants"]:
+        registrants = list(
+            SignUp.objects.filter(request=req, round=req.publish_count).select_related("organisation")
+        )
+    return {
+        **_signup_panel_context(request.user, req),  # req, viewer and the sign-up panel
+        "exclusions": list(req.exclusions.select_related("organisation").order_by("id")),
+        "registrants": registrants,
+        "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
+        **lifecycle_context(request.user, req),
+        **announcement_extras_context(request.user, req),
+    }
+
+
 @require_GET
 def request_detail(request, code: str):
     """The announcement (采购公告) of one request. Drafts exist only for their owner."""
@@ -267,19 +293,7 @@ def request_detail(request, code: str):
     if req.status == ServiceRequest.Status.DRAFT and not viewer["is_owner"]:
         raise Http404
     request_refresh(req)  # the lazy deadline check
-    registrants = []
-    if viewer["sees_registrants"]:
-        registrants = list(
-            SignUp.objects.filter(request=req, round=req.publish_count).select_related("organisation")
-        )
-    context = {
-        **_signup_panel_context(request.user, req),  # req, viewer and the sign-up panel
-        "exclusions": list(req.exclusions.select_related("organisation").order_by("id")),
-        "registrants": registrants,
-        "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
-        **lifecycle_context(request.user, req),
-    }
-    return render(request, "market/public/request_detail.html", context)
+    return render(request, "market/public/request_detail.html", request_detail_context(request, req))
 
 
 @require_POST
@@ -306,6 +320,74 @@ def request_signup(request, code: str):
     req = _detail_queryset().get(pk=req.pk)
     context = _signup_panel_context(request.user, req, message="报名成功。请留意报名截止后的选取结果通知。")
     return render(request, "market/partials/signup_panel.html", context)
+
+
+# ---------------------------------------------------------------------------------------
+# Attachments (采购文件) and the clarification Q&A (答疑澄清)
+
+
+def _extras_answer(request, req: ServiceRequest, *, done: str, exc: DomainError | None):
+    """htmx: the Q&A panel again (with the error beside its field, and the 4xx status);
+    a plain post: back to the page with a message, or the page re-rendered with the error."""
+    req = _detail_queryset().get(pk=req.pk)
+    error = None
+    if exc is not None:
+        error = {"message": exc.message, "errors": exc.errors or {}, "posted": request.POST.dict()}
+    if request.htmx:
+        context = {"req": req, **announcement_extras_context(request.user, req, extras_error=error)}
+        if exc is None:
+            context["extras"]["done"] = done
+        return render(request, "market/partials/announcement_extras.html", context,
+                      status=exc.status_code if exc else 200)
+    if exc is None:
+        messages.success(request, done)
+        return redirect(reverse("market:request_detail", args=[req.code]) + f"#{EXTRAS_PANEL_ID}")
+    context = request_detail_context(request, req)
+    context.update(announcement_extras_context(request.user, req, extras_error=error))
+    return render(request, "market/public/request_detail.html", context, status=exc.status_code)
+
+
+@require_POST
+@login_first_back_to_request
+def request_attachment_add(request, code: str):
+    from market.services_announcement import attachment_add
+
+    req = get_object_or_404(ServiceRequest, code=code)
+    try:
+        attachment_add(user=request.user, request_id=req.pk, title=request.POST.get("title", ""),
+                       upload=request.FILES.get("upload"))
+    except DomainError as exc:
+        return _extras_answer(request, req, done="", exc=exc)
+    return _extras_answer(request, req, done="采购文件已上传，随公告公开。", exc=None)
+
+
+@require_POST
+@login_first_back_to_request
+def request_clarification_ask(request, code: str):
+    from market.services_announcement import clarification_ask
+
+    req = get_object_or_404(ServiceRequest.objects.exclude(status=ServiceRequest.Status.DRAFT), code=code)
+    try:
+        clarification_ask(user=request.user, request_id=req.pk, question=request.POST.get("question", ""))
+    except DomainError as exc:
+        return _extras_answer(request, req, done="", exc=exc)
+    return _extras_answer(request, req, done="问题已提交，业主答复后所有报名机构可见。", exc=None)
+
+
+@require_POST
+@login_first_back_to_request
+def request_clarification_answer(request, code: str):
+    from market.services_announcement import clarification_answer
+
+    req = get_object_or_404(ServiceRequest.objects.exclude(status=ServiceRequest.Status.DRAFT), code=code)
+    try:
+        raw = request.POST.get("clarification", "")
+        clarification_id = int(raw) if raw.isdigit() else 0
+        clarification_answer(user=request.user, clarification_id=clarification_id,
+                             answer=request.POST.get("answer", ""))
+    except DomainError as exc:
+        return _extras_answer(request, req, done="", exc=exc)
+    return _extras_answer(request, req, done="答复已发布，所有报名机构均可看到。", exc=None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -355,12 +437,17 @@ def _lifecycle_requests_of_document(doc: Document):
 
 
 def _may_download(user, doc: Document) -> bool:
-    """A user of the document's organisation; the other party (owner or selected firm) of
+    """Anyone, for an attachment of a published announcement; a user of the document's
+    organisation; the other party (owner or selected firm) of
     a request whose contract or result the document is; bureau staff: city staff any
     document, county staff entry documents (firms are city-wide), their county's
     documents and the lifecycle documents of requests in their scope."""
     from django.db.models import Q
 
+    from market.models import RequestAttachment
+
+    if RequestAttachment.objects.filter(document=doc).exclude(request__status=ServiceRequest.Status.DRAFT).exists():
+        return True  # 采购文件 are public with their announcement
     org = _org_of(user)
     if org is None:
         return False
@@ -398,6 +485,10 @@ urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
     path("requests/<str:code>/", request_detail, name="request_detail"),
     path("requests/<str:code>/signup/", request_signup, name="request_signup"),
+    path("requests/<str:code>/attachments/", request_attachment_add, name="request_attachment_add"),
+    path("requests/<str:code>/clarifications/", request_clarification_ask, name="request_clarification_ask"),
+    path("requests/<str:code>/clarifications/answer/", request_clarification_answer,
+         name="request_clarification_answer"),
     path("catalogue/", catalogue, name="catalogue"),
     path("documents/<int:pk>/", document_download, name="document_download"),
 ]
