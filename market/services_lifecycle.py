@@ -382,7 +382,7 @@ def contract_upload(*, request_id: int, user, document: UploadedFile | None, amo
     value = _amount(amount)
     price = request_price(req)
     if value > price:
-        message = f"合同金额 {money(value)}高于中选价格（最高限价）{money(price)}，不予接受。"
+        message = f"合同金额 {money(value)} 高于中选价格（最高限价）{money(price)}，不予接受。"
         raise ValidationFailed(message, errors={"amount": [message]})
     upload = _required_upload(document, "document")
     now = timezone.now()
@@ -424,14 +424,20 @@ def result_deliver(*, request_id: int, user, document: UploadedFile | None) -> S
 
 
 @transaction.atomic
-def request_accept(*, request_id: int, user) -> ServiceRequest:
-    """The owner accepts the delivered result: delivered → completed (rating follows)."""
+def request_accept(*, request_id: int, user, comment: str = "") -> ServiceRequest:
+    """The owner accepts the delivered result: delivered → completed (rating follows).
+    An optional acceptance comment (验收意见, at most 500 characters) is kept as the
+    reason of the transition's audit record and sent to the firm."""
+    from core.text import text_clean
+
+    comment = text_clean(comment, field="comment", label="验收意见", max_length=500)
     req = _lock(request_id)
     _require_owner(req, user, "验收服务成果")
     _require_state(req, S.DELIVERED, "当前没有待验收的服务成果。")
     now = timezone.now()
-    _transition(req, name="accept", actor=user, args={"at": now})
-    _notify(req.selected_firm, req, kind="result_accepted", title="服务成果已验收", body="项目已验收。", key="accepted")
+    _transition(req, name="accept", actor=user, args={"at": now}, reason=comment)
+    _notify(req.selected_firm, req, kind="result_accepted", title="服务成果已验收",
+            body=f"项目已验收。验收意见：{comment}" if comment else "项目已验收。", key="accepted")
     return req
 
 

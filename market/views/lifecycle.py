@@ -7,6 +7,8 @@ Thin adapters: each action posts to one service; a service error becomes its Chi
 message with its 4xx status (never a 500), success goes back to the request page.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -23,7 +25,8 @@ from django.views.decorators.http import (
 from accounts.models import Region
 from audit.selectors import chain_records
 from bidding.services_selection import request_confirm, request_decline
-from core.exceptions import DomainError
+from core.exceptions import DomainError, field_error
+from core.format import MoneyParseError, money_parse
 from market import selectors
 from market.models import (
     DirectPickPolicy,
@@ -46,7 +49,7 @@ from market.services_lifecycle import (
     termination_ask,
     termination_decide,
 )
-from market.views.common import error_response, role_required
+from market.views.common import role_required
 
 S = ServiceRequest.Status
 PANEL_ID = "lifecycle-panel"
@@ -123,18 +126,68 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
     }
 
 
-def _action(request, code: str, run, done: str):
-    """Run `run(req)` for the request `code`; errors become their 4xx page, success a
-    message and the request page."""
+# Form fields of each action, so a service's field error is shown beside its field; the
+# service names an upload "file" or "document", the forms name theirs as below.
+ACTION_FIELDS = {
+    "confirm": (), "decline": ("reason",), "direct_pick": ("firm", "reason"), "object": ("reason", "attachment"),
+    "answer": ("decision", "answer"), "contract": ("amount", "document"), "deliver": ("document",),
+    "accept": ("comment",), "terminate": ("reason", "evidence"), "decide": ("decision", "answer"),
+}
+
+
+def _error_context(action: str, exc: DomainError, posted: dict) -> dict:
+    """The failed action's error for the panel: field errors beside their fields, the
+    message above the form only when no field carries it (never twice)."""
+    fields = ACTION_FIELDS.get(action, ())
+    errors: dict[str, list[str]] = {}
+    for name, msgs in (exc.errors or {}).items():
+        name = {"file": fields[-1] if fields else name}.get(name, name)
+        errors.setdefault(name if name in fields else "", []).extend(msgs)
+    summary = exc.message if not errors or "" in errors else "请按提示修改后重新提交。"
+    if "" in errors:
+        errors.pop("")
+    return {"action": action, "message": summary, "errors": errors, "posted": posted}
+
+
+def _action(request, code: str, run, done: str, *, action: str):
+    """Run `run(req)` for the request `code`. Success: a message and the request page.
+    A refusal re-renders the request page in place (status 4xx) with the error beside its
+    field and what was typed kept (a file field asks to choose the file again)."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("market:request_detail", args=[code]))
     req = get_object_or_404(ServiceRequest.objects.exclude(status=S.DRAFT), code=code)
     try:
         run(req)
     except DomainError as exc:
-        return error_response(request, exc, context={"back_url": reverse("market:request_detail", args=[code])})
+        from market.views.public import _detail_queryset, request_detail_context
+
+        req = _detail_queryset().get(pk=req.pk)
+        context = request_detail_context(request, req)
+        life = context["life"]
+        error = _error_context(action, exc, request.POST.dict())
+        shown = {
+            "confirm": life["can_confirm"], "decline": life["can_decline"], "direct_pick": bool(life["direct_pick_route"]),
+            "object": life["can_object"], "answer": life["can_answer"],
+            "contract": life["can_contract_owner"] or life["can_contract_firm"], "deliver": life["can_deliver"],
+            "accept": life["can_accept"], "terminate": life["can_ask_termination"],
+            "decide": life["can_decide_termination"],
+        }.get(action, False)
+        if not (shown and life["shown"]):
+            # The form is gone (the request moved on, or it was never the user's to use):
+            # the reason goes above the page, in full.
+            error = {**error, "action": "", "message": exc.message, "floating": True}
+        life["error"] = error
+        return render(request, "market/public/request_detail.html", context, status=exc.status_code)
     messages.success(request, done)
     return redirect("market:request_detail", code=code)
+
+
+def _typed_amount(raw) -> Decimal:
+    """The contract amount as a person typed it ("83,000.00", "8.3万"), or a field error."""
+    try:
+        return money_parse(raw or "", label="合同金额")
+    except MoneyParseError as exc:
+        raise field_error("amount", exc.message) from None
 
 
 def _pk(raw) -> int:
@@ -146,20 +199,21 @@ def _pk(raw) -> int:
 
 @require_POST
 def life_confirm(request, code):
-    return _action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。")
+    return _action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。",
+                   action="confirm")
 
 
 @require_POST
 def life_decline(request, code):
     return _action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
-                                                             reason=request.POST.get("reason", "")), "已放弃中选。")
+                                                             reason=request.POST.get("reason", "")), "已放弃中选。", action="decline")
 
 
 @require_POST
 def life_direct_pick(request, code):
     return _action(request, code, lambda r: request_direct_pick(
         request_id=r.pk, user=request.user, firm_id=_pk(request.POST.get("firm")), reason=request.POST.get("reason", "")
-    ), "已直接选取中介机构，请确认选取结果。")
+    ), "已直接选取中介机构，请确认选取结果。", action="direct_pick")
 
 
 @require_POST
@@ -167,7 +221,7 @@ def life_object(request, code):
     return _action(request, code, lambda r: objection_lodge(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         attachment=request.FILES.get("attachment"),
-    ), "质疑已提交，行政审批局将在规定期限内书面答复。")
+    ), "质疑已提交，行政审批局将在规定期限内书面答复。", action="object")
 
 
 @require_POST
@@ -176,25 +230,29 @@ def life_answer(request, code):
     return _action(request, code, lambda r: objection_answer(
         objection_id=_pk(request.POST.get("objection")), user=request.user, uphold=uphold,
         answer=request.POST.get("answer", ""), false_materials=uphold and request.POST.get("false_materials") == "1",
-    ), "质疑已答复。")
+    ), "质疑已答复。", action="answer")
 
 
 @require_POST
 def life_contract(request, code):
     return _action(request, code, lambda r: contract_upload(
-        request_id=r.pk, user=request.user, document=request.FILES.get("document"), amount=request.POST.get("amount"),
-    ), "合同已上传。")
+        request_id=r.pk, user=request.user, document=request.FILES.get("document"),
+        amount=_typed_amount(request.POST.get("amount")),
+    ), "合同已上传，已通知对方。", action="contract")
 
 
 @require_POST
 def life_deliver(request, code):
     return _action(request, code, lambda r: result_deliver(
-        request_id=r.pk, user=request.user, document=request.FILES.get("document")), "服务成果已提交。")
+        request_id=r.pk, user=request.user, document=request.FILES.get("document")), "服务成果已提交，等待业主验收。",
+        action="deliver")
 
 
 @require_POST
 def life_accept(request, code):
-    return _action(request, code, lambda r: request_accept(request_id=r.pk, user=request.user), "已验收。")
+    return _action(request, code, lambda r: request_accept(
+        request_id=r.pk, user=request.user, comment=request.POST.get("comment", ""),
+    ), "已验收通过，请在评价期限内评价服务。", action="accept")
 
 
 @require_POST
@@ -202,7 +260,7 @@ def life_terminate_ask(request, code):
     return _action(request, code, lambda r: termination_ask(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         evidence=request.FILES.get("evidence"),
-    ), "终止申请已提交行政审批局。")
+    ), "终止申请已提交行政审批局。", action="terminate")
 
 
 @require_POST
@@ -211,7 +269,7 @@ def life_terminate_decide(request, code):
     return _action(request, code, lambda r: termination_decide(
         termination_id=_pk(request.POST.get("termination")), user=request.user, grant=grant,
         answer=request.POST.get("answer", ""),
-    ), "终止申请已处理。")
+    ), "终止申请已处理。", action="decide")
 
 
 # ---------------------------------------------------------------------------------------

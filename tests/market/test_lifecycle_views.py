@@ -230,3 +230,57 @@ def test_direct_pick_through_the_page_is_listed_for_supervision(client, owner):
     assert req.code in page and "工期紧急" in page
     assert req.code not in as_user(client, bureau_user(region_code="360982")).get(
         reverse("market:bureau_direct_picks")).content.decode()
+
+
+# ---------------------------------------------------------------------------------------
+# Forms keep what was typed; irreversible clicks confirm (issue 12)
+
+
+def test_a_contract_amount_error_re_renders_the_page_in_place_with_the_amount_kept(client, owner):
+    req = contracting(owner)
+    response = as_user(client, owner).post(life(req, "contract"), {"amount": "100,000.01", "document": pdf()})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'id="contract-form"' in html and 'id="lifecycle-panel"' in html
+    assert 'value="100,000.01"' in html and 'id="err-contract-amount"' in html
+    assert html.count("不予接受") == 1  # beside its field, not twice
+    assert "请重新选择合同文件" in html
+    response = client.post(life(req, "contract"), {"amount": "8.3k", "document": pdf()})
+    assert response.status_code == 400 and "只能用“元”或“万”作单位" in response.content.decode()
+
+
+def test_a_contract_amount_typed_in_wan_is_understood_and_a_success_message_follows(client, owner):
+    req = contracting(owner)
+    response = as_user(client, owner).post(life(req, "contract"), {"amount": "8.3万", "document": pdf()}, follow=True)
+    req.refresh_from_db()
+    assert str(req.contract_amount) == "83000.00"
+    assert "合同已上传" in response.content.decode()
+
+
+def test_acceptance_confirms_with_a_summary_and_takes_an_optional_comment(client, owner):
+    from audit.selectors import chain_records
+    from market.services import request_chain
+    from market.services_lifecycle import contract_upload, result_deliver
+
+    req = contracting(owner)
+    contract_upload(request_id=req.pk, user=owner, document=pdf(), amount="90000.00")
+    firm = user_of(req.selected_firm)
+    contract_upload(request_id=req.pk, user=firm, document=pdf(), amount="90000.00")
+    result_deliver(request_id=req.pk, user=firm, document=pdf("result.pdf"))
+    html = as_user(client, owner).get(detail(req)).content.decode()
+    form = html[html.index('id="accept-form"') - 200:]
+    assert 'data-confirm="验收通过"' in form and "90,000.00 元" in form and "不可撤回" in form
+    too_long = "好" * 501
+    response = client.post(life(req, "accept"), {"comment": too_long})
+    assert response.status_code == 400 and too_long in response.content.decode()
+    assert client.post(life(req, "accept"), {"comment": "成果符合要求"}).status_code == 302
+    record = [r for r in chain_records(chain=request_chain(req)) if r.to_state == "completed"][-1]
+    assert record.reason == "成果符合要求"
+
+
+def test_confirming_the_result_asks_first_with_the_firm_and_the_price(client, owner):
+    req = drawn(owner)
+    html = as_user(client, owner).get(detail(req)).content.decode()
+    start = html.index('data-confirm="确认选取结果"')
+    summary = html[start:html.index(">", start)]
+    assert req.selected_firm.name in summary and "100,000.00 元" in summary and "壹拾万元整" in summary
+    assert "js/forms.js" in html
