@@ -54,3 +54,21 @@ def test_default_rating_is_marked_on_the_page(client):
     assert "默认评价（逾期未评价）" in html
     html = client.get(f"/registry/{firm.organisation_id}/").content.decode()
     assert "默认满意另计 1 条" in html
+
+
+def test_a_rating_error_keeps_every_choice_and_shows_each_error_once_beside_its_field(client):
+    from tests.lifecycle_fixtures import completed_request
+
+    req, owner, _firm = completed_request()
+    client.force_login(owner)
+    response = client.post(f"/ratings/{req.code}/", {"action": "owner_rate", "quality": "5", "timeliness": "4",
+                                                      "attitude": "3", "fees": "2", "overall": "satisfied",
+                                                      "comment": "响应及时"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    for name, value in [("quality", "5"), ("timeliness", "4"), ("attitude", "3"), ("fees", "2")]:
+        assert f'name="{name}" value="{value}" required checked' in html
+    assert 'name="overall" value="satisfied" required checked' in html and "响应及时</textarea>" in html
+    assert html.count("请为“服务规范”打1至5分。") == 1 and 'id="err-owner-conduct"' in html
+    assert "共 1 处" in html and "评分不完整" not in html
+    assert html.count('type="radio"') == 25 + 3  # five rows of five, and the overall verdict
