@@ -50,4 +50,4 @@ def test_result_with_names_after_close(client):
     html = client.get(f"/requests/{case.request.code}/auction/").content.decode()
     for name, code, *_ in _names(case):
         assert name in html and code in html
-    assert "97000.00" in html
+    assert "97,000.00" in html
