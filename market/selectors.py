@@ -240,17 +240,34 @@ class TodoItem:
     action: str
     due: datetime | None
     overdue: bool
+    url: str = ""  # where the work is done, when not on the request page
+    optional: bool = False  # may be done (e.g. a dispute), nothing happens if it is not
 
 
-def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime) -> TodoItem:
-    return TodoItem(request=request, action=action, due=due, overdue=bool(due and due < now))
+def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime, *, url: str = "",
+          optional: bool = False) -> TodoItem:
+    return TodoItem(request=request, action=action, due=due, overdue=bool(due and due < now and not optional),
+                    url=url, optional=optional)
+
+
+# Apps above market add their own kinds of work (ratings: ratings to give, disputes) by
+# registering a provider in their AppConfig.ready(): `fn(user, org, now) -> list[TodoItem]`.
+TODO_PROVIDERS: list = []
+
+
+def todo_provider_register(provider) -> None:
+    if provider not in TODO_PROVIDERS:
+        TODO_PROVIDERS.append(provider)
 
 
 def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
-    """What waits on the user's organisation, and by when, soonest first (a fixed number of
-    queries): the owner confirms, uploads the contract, accepts, picks directly; the
-    selected firm signs the contract and delivers; the bureau answers objections and
-    decides termination requests in its scope."""
+    """What waits on the user's organisation, and by when, soonest first, optional work
+    last (a fixed number of queries): the owner confirms (after a draw or an auction),
+    uploads the contract, accepts, picks directly; the selected firm signs the contract
+    and delivers, a registered firm bids in its live auction; the bureau answers
+    objections and decides termination requests in its scope; and what the registered
+    providers add (ratings: the owner's rating to give, the firm's rating of the owner,
+    disputes to file or answer)."""
     from market.models import Objection, TerminationRequest
 
     now = now or timezone.now()
@@ -283,6 +300,15 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
             items.append(_todo(r, "等待业主上传合同后签订", r.contract_due, now))
         for r in mine.filter(status=S.IN_SERVICE):
             items.append(_todo(r, "提交服务成果文件", r.service_ends_at, now))
+        from market.models import SignUp
+
+        auctions = ServiceRequest.objects.filter(
+            status=S.SELECTING, method=ServiceRequest.Method.AUCTION,
+            pk__in=SignUp.objects.filter(organisation=org).values("request_id"),
+        ).select_related(*related)
+        for r in auctions:
+            items.append(_todo(r, "参加网上竞价（截止前可随时出价）", r.selection_at, now,
+                               url=f"/requests/{r.code}/auction/", optional=True))
     elif org.is_bureau:
         scope = requests_for_bureau(user=user)
         for o in Objection.objects.filter(status=Objection.Status.PENDING, request__in=scope).select_related(
@@ -293,8 +319,10 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
             status=TerminationRequest.Status.PENDING, request__in=scope
         ).select_related(*(f"request__{f}" for f in related)):
             items.append(_todo(t.request, "处理业主的终止合同申请", None, now))
+    for provider in TODO_PROVIDERS:
+        items.extend(provider(user, org, now))
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
-    return sorted(items, key=lambda i: (i.due or far, i.request.pk))
+    return sorted(items, key=lambda i: (i.optional, i.due or far, i.request.pk))
 
 
 def overdue_warnings_for(*, user) -> QuerySet:

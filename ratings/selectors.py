@@ -120,3 +120,39 @@ def firm_track_record(*, organisation_id: int, limit: int = 20) -> dict:
     for row in rows:
         row.owner_rating = ratings.get(row.pk)
     return {**totals, "amount": totals["amount"] or 0, "rows": rows}
+
+
+# ---------------------------------------------------------------------------------------
+# To-do items of ratings (registered with market.selectors.todo_for in RatingsConfig.ready)
+
+
+def rating_todo_items(user, org, now) -> list:
+    """Ratings waiting on `org`: the owner's rating of the firm and the firm's rating of
+    the owner (each by the `rating_days` deadline), a rating received that may still be
+    disputed (optional, by its dispute deadline), and for the bureau the disputes it
+    answers in its scope. A fixed number of queries."""
+    from market.selectors import _todo
+
+    items = []
+    if org.is_owner or org.is_intermediary:
+        side = Rating.Side.OWNER if org.is_owner else Rating.Side.FIRM
+        mine = ServiceRequest.objects.filter(status__in=RATEABLE, **({"owner": org} if org.is_owner else
+                                                                   {"selected_firm": org}))
+        rated = set(Rating.objects.filter(request__in=mine, side=side).values_list("request_id", flat=True))
+        completed = {r.pk: r for r in mine.select_related("owner", "selected_firm", "region", "service_item")}
+        for req in completed.values():
+            if req.pk in rated or (org.is_owner and req.status != ServiceRequest.Status.COMPLETED):
+                continue
+            due = rating_due(req)
+            if org.is_intermediary and due is not None and due < now:
+                continue  # the firm's rating of the owner is closed after the period
+            action = "评价中介机构服务（逾期默认满意）" if org.is_owner else "评价项目业主"
+            items.append(_todo(req, action, due, now, url=f"/ratings/{req.code}/"))
+        received = (Rating.objects.filter(rated=org, dispute__isnull=True).exclude(status=Rating.Status.VOIDED)
+                    .select_related("request", "request__owner", "request__region", "request__service_item"))
+        for rating in received:
+            until = dispute_due(rating)
+            if until >= now:
+                items.append(_todo(rating.request, "如对收到的评价有异议，可提出一次", until, now,
+                                   url=f"/ratings/{rating.request.code}/", optional=True))
+    return items

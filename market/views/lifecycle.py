@@ -281,6 +281,9 @@ def todo(request):
     """What waits on the user's organisation (待办), and by when."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    from market.services import requests_sweep_due
+
+    requests_sweep_due()  # the lazy check: a closed auction or a due draw shows its confirmation
     items = selectors.todo_for(user=request.user)
     return render(request, "market/todo.html", {"items": items, "now": timezone.now()})
 
