@@ -119,7 +119,7 @@ def big_draw(n: int) -> None:
     from bidding.services_draw import draw_run
     from market.models import ServiceItem, SignUp
     from market.selectors import eligible_firms
-    from market.services import request_close_signup, request_publish
+    from market.services_requests import request_close_signup, request_publish
 
     items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
     item = items[0]
@@ -175,15 +175,10 @@ def lifecycle(runs: int) -> None:
     from django.utils import timezone
 
     from bidding.services_draw import draw_run
-    from bidding.services_selection import request_confirm
+    from market.services_results import request_confirm
     from market.models import ServiceItem, ServiceRequest, SignUp
-    from market.services import request_close_signup, request_publish
-    from market.services_lifecycle import (
-        contract_upload,
-        publicity_end,
-        request_accept,
-        result_deliver,
-    )
+    from market.services_requests import request_close_signup, request_publish
+    from market.services_results import contract_upload, publicity_end, request_accept, result_deliver
 
     items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
     item = items[1]

@@ -5,10 +5,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
 
+from bidding.methods import DRAW
 from bidding.models import Draw
 from bidding.serializers import DrawRecordSerializer
 from market.models import ServiceRequest
-from market.services import request_refresh
+from market.services_requests import request_refresh
 
 
 class DrawPagination(PageNumberPagination):
@@ -45,7 +46,7 @@ class DrawDetail(generics.RetrieveAPIView):
 
     def get_object(self) -> Draw:
         code = self.kwargs["request_code"]
-        req = ServiceRequest.objects.filter(code=code, method=ServiceRequest.Method.DRAW).first()
+        req = ServiceRequest.objects.filter(code=code, method=DRAW).first()
         if req is None:
             raise Http404
         request_refresh(req)  # the lazy check: a due draw runs before it is read

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from bidding.models import Auction, Bid, Bidder
 from bidding.services_auction import iso, money, result_event
+from core.jurisdiction import bureau_covers
 from market.models import ServiceRequest
-from market.selectors import PUBLIC_STATUSES, request_visible_to_bureau
+from market.selectors import PUBLIC_STATUSES
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def auction_viewer(*, auction: Auction, user) -> Viewer:
             return Viewer("bidder", org_id, bidder.alias)
         if req.owner_id == org_id:
             return Viewer("owner", org_id)
-        if request_visible_to_bureau(user=user, request=req):
+        if bureau_covers(user=user, region_id=req.region_id):
             return Viewer("bureau", org_id)
     if req.status in PUBLIC_STATUSES:
         return Viewer("public", org_id)
@@ -82,3 +83,11 @@ def auction_snapshot(*, auction_id: int, alias: str | None = None) -> dict:
         # Not part of the snapshot contract: after close the consumer sends `result` too.
         "_result": result_event(auction) if auction.status in (Auction.Status.CLOSED, Auction.Status.VOID) else None,
     }
+
+
+def auction_closed_ranking(*, request: ServiceRequest) -> list[dict]:
+    """The ranking of the request's latest closed auction, bidders excluded at close left
+    out: each row has alias, name, code, amount, seq, at (one query)."""
+    auction = (Auction.objects.filter(request=request, status=Auction.Status.CLOSED).order_by("-round")
+               .only("ranking").first())
+    return [row for row in (auction.ranking if auction else []) if not row.get("excluded")]

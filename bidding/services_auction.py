@@ -33,22 +33,25 @@ from decimal import ROUND_UP, Decimal, InvalidOperation
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import notification_push
 from audit.services import record_append
-from core.format import money as money_zh
+from bidding.methods import AUCTION
 from bidding.models import Auction, Bid, Bidder, BidRejection
+from core.format import money as money_text
 from core.locking import lock_rows
 from core.rules import rule_int, rule_value
+from market.lifecycle import S, request_chain
 from market.models import ServiceRequest, SignUp
-from market.selectors import auction_default_step, firm_eligibility
-from market.services import _transition, request_chain
+from market.selectors import firm_eligibility
+from market.services_requests import request_fail, request_select
 
 log = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
+AMOUNT_LIMIT = Decimal("1e12")  # the columns hold 12 integer digits
 DUE_BATCH = 200
 
 MESSAGES = {
@@ -108,7 +111,10 @@ def status_event(auction: Auction, *, version: int | None = None) -> dict:
 
 
 def result_event(auction: Auction) -> dict:
-    ranking = [{k: row[k] for k in ("alias", "name", "code", "amount")} for row in auction.ranking]
+    """The `result` message. Bidders excluded at close (restricted or otherwise ineligible
+    at that moment) are not in the published ranking, and never the winner."""
+    ranking = [{k: row[k] for k in ("alias", "name", "code", "amount")}
+               for row in auction.ranking if not row.get("excluded")]
     winner = ranking[0] if auction.status == Auction.Status.CLOSED and ranking else None
     return {"type": "result", "version": auction.version, "winner": winner, "ranking": ranking}
 
@@ -158,6 +164,13 @@ def _broadcast(auction_id: int, events: list[dict]) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Creation (when sign-up closes)
+
+
+def auction_default_step(*, ceiling: Decimal) -> Decimal:
+    """The default minimum decrement: the rule `auction_default_step_percent` of the
+    ceiling, rounded to the fen, at least 0.01 yuan."""
+    step = (ceiling * rule_value("auction_default_step_percent") / 100).quantize(CENT)
+    return max(step, CENT)
 
 
 def auction_create(*, request: ServiceRequest, now: datetime) -> Auction:
@@ -247,10 +260,11 @@ def _ranking(auction: Auction) -> list[dict]:
 
 
 def _close(auction: Auction, now: datetime) -> list[dict]:
-    """Close a locked auction whose end has passed: the ranking, then the request's result
-    (`select` the winner) or, with fewer bidders than `min_registrants`, void and 流标."""
-    from accounts.models import Organisation
-
+    """Close a locked auction whose end has passed. With fewer bidders than the rule's
+    minimum it is void and the request fails (流标). Otherwise the ranking (each bidder's
+    best bid, lowest first) goes to `request_select`, which skips a bidder restricted or
+    otherwise ineligible at this moment (its row keeps the reason, and it is left out of the
+    published result) and selects the first eligible one; the result names that firm."""
     ranking = _ranking(auction)
     minimum = rule_int("min_registrants")
     before = auction.status
@@ -261,30 +275,27 @@ def _close(auction: Auction, now: datetime) -> list[dict]:
         record_append(chain=request_chain(req), kind="auction_void", reason="有效出价人数不足，竞价无效",
                       data={"auction": auction.pk, "auction_status": [before, auction.status],
                             "bidders": len(ranking), "minimum": minimum})
-        if req.status == ServiceRequest.Status.SELECTING:
+        if req.status == S.SELECTING:
             reason = f"竞价有效出价{len(ranking)}家，少于规定的{minimum}家，本次采购失败（流标）。"
-            _transition(req, name="fail", actor=None, args={"at": now, "reason": reason}, reason=reason,
-                        data={"method": "auction", "auction": auction.pk, "bidders": len(ranking), "minimum": minimum})
-            notification_push(organisation=req.owner, kind="auction_void", title=f"竞价流标：{req.title}",
-                              body=reason, url=f"/requests/{req.code}/", dedupe_key=f"auction-void:{auction.pk}")
-    else:
-        auction.close(at=now, ranking=ranking)
-        auction.save()
-        winner = Organisation.objects.get(pk=ranking[0]["organisation"])
-        record_append(chain=request_chain(req), kind="auction_closed", reason="网上竞价结束",
-                      data={"auction": auction.pk, "auction_status": [before, auction.status],
-                            "ranking": [(r["code"], r["amount"]) for r in ranking]})
-        if req.status == ServiceRequest.Status.SELECTING:
-            _transition(req, name="select", actor=None, args={"at": now, "firm": winner},
-                        data={"method": "auction", "auction": auction.pk, "winner": winner.uscc,
-                              "amount": ranking[0]["amount"], "bidders": len(ranking)})
-            url = f"/requests/{req.code}/auction/"
-            notification_push(organisation=req.owner, kind="auction_result", title=f"竞价结果：{req.title}",
-                              body=f"最低报价机构：{winner.name}（{money_zh(ranking[0]['amount'])}），请确认选取结果。",
-                              url=url, dedupe_key=f"auction:{auction.pk}:owner")
-            notification_push(organisation=winner, kind="auction_selected", title=f"您单位竞价最低：{req.title}",
-                              body=f"项目编号 {req.code}，请等待项目业主确认选取结果。", url=url,
-                              dedupe_key=f"auction:{auction.pk}:winner")
+            request_fail(request=req, reason=reason, now=now,
+                         data={"method": AUCTION, "auction": auction.pk, "bidders": len(ranking), "minimum": minimum})
+        return [status_event(auction, version=auction.version - 1), result_event(auction)]
+    winner, skipped = None, []
+    if req.status == S.SELECTING:
+        winner, skipped = request_select(
+            request=req, ranking=[row["code"] for row in ranking], now=now,
+            data={"auction": auction.pk, "bidders": len(ranking), "lowest": ranking[0]["amount"]},
+        )
+    reasons = {entry["code"]: entry["reason"] for entry in skipped}
+    for row in ranking:
+        if row["code"] in reasons:
+            row["excluded"] = reasons[row["code"]]
+    auction.close(at=now, ranking=ranking)
+    auction.save()
+    record_append(chain=request_chain(req), kind="auction_closed", reason="网上竞价结束",
+                  data={"auction": auction.pk, "auction_status": [before, auction.status],
+                        "ranking": [(r["code"], r["amount"]) for r in ranking],
+                        "winner": winner.uscc if winner else None, "excluded": skipped})
     return [status_event(auction, version=auction.version - 1), result_event(auction)]
 
 
@@ -336,7 +347,8 @@ def _parse_amount(amount) -> Decimal | None:
         value = Decimal(str(amount).strip())
     except (InvalidOperation, ValueError):
         return None
-    if not value.is_finite() or value <= 0 or value != value.quantize(CENT) or value >= Decimal("1e12"):
+    # Magnitude first: quantizing an absurd amount (1E+30) would itself raise.
+    if not value.is_finite() or value <= 0 or value >= AMOUNT_LIMIT or value != value.quantize(CENT):
         return None
     return value.quantize(CENT)
 
@@ -359,31 +371,57 @@ def _judge(auction: Auction, *, org_id: int, amount, now: datetime) -> tuple[str
     if value is None:
         return "invalid", MESSAGES["invalid_amount"], bidder, None
     if value > auction.ceiling:
-        return "above_ceiling", f"报价不得高于最高限价 {money_zh(auction.ceiling)}。", bidder, value
+        return "above_ceiling", f"报价不得高于最高限价 {money_text(auction.ceiling)}。", bidder, value
     if auction.best_amount is not None and value > auction.best_amount - auction.min_step:
         limit = auction.best_amount - auction.min_step
         return ("step_too_small",
-                f"报价须比当前最低价 {money_zh(auction.best_amount)} 至少低 {money_zh(auction.min_step)}，"
-                f"即不高于 {money_zh(limit)}。", bidder, value)
+                f"报价须比当前最低价 {money_text(auction.best_amount)}至少低 {money_text(auction.min_step)}，"
+                f"即不高于 {money_text(limit)}。", bidder, value)
     if auction.floor is not None and value < auction.floor:
-        return ("below_floor", f"报价不得低于 {money_zh(auction.floor)}（最低限价或异常低价线）。", bidder, value)
-    limit = rule_int("auction_max_bids_per_second")
-    recent = Bid.objects.filter(auction=auction, organisation_id=org_id, at__gt=now - timedelta(seconds=1)).count()
-    if recent >= limit:
-        return "rate_limited", f"出价过于频繁：每秒最多出价 {limit} 次，请稍后再试。", bidder, value
+        return ("below_floor", f"报价不得低于 {money_text(auction.floor)}（最低限价或异常低价线）。", bidder, value)
     return "", "", bidder, value
+
+
+def _attempt_allowed(*, auction_id: int, org_id: int, now: datetime) -> tuple[bool, int]:
+    """Count this bid attempt of the firm in the auction — accepted or refused alike — and
+    say whether it is within the rule `auction_max_bids_per_second` for the current second.
+    The counter lives in the cache (Redis when several processes serve sockets), so a
+    flood of refused bids costs neither a lock nor a row."""
+    limit = rule_int("auction_max_bids_per_second")
+    key = f"bid-attempts:{auction_id}:{org_id}:{int(now.timestamp())}"
+    cache.add(key, 0, timeout=5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=5)
+        count = 1
+    return count <= limit, limit
+
+
+def _first_answer(*, auction_id: int, org_id: int, cid: uuid.UUID, raw_id) -> BidAnswer | None:
+    """The answer already given to this firm's bid `cid` in this auction, if any."""
+    seq = Bid.objects.filter(auction_id=auction_id, organisation_id=org_id, client_id=cid).values_list(
+        "seq", flat=True).first()
+    if seq is not None:
+        return BidAnswer(True, raw_id, seq=seq)
+    prior = BidRejection.objects.filter(auction_id=auction_id, organisation_id=org_id, client_id=cid).values_list(
+        "code", "message").first()
+    return None if prior is None else _reject(raw_id, *prior)
 
 
 def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
     """Place one bid (one short transaction) and return its answer.
 
-    Under the auction's row lock: a repeated `client_id` gets its first answer; the auction
-    is started/closed if due; then, in this order, the rules: live and before `ends_at`
-    (`not_live`); the firm has an alias (signed up in this round) and is eligible now
-    (`restricted` for a credit restriction, else `not_eligible`); a valid amount
-    (`invalid`); at or below the ceiling (`above_ceiling`); at least `min_step` below the
-    best (`step_too_small`); not below the floor or the abnormally-low line (`below_floor`);
-    at most `auction_max_bids_per_second` accepted bids in the last second (`rate_limited`).
+    First, before any lock: every attempt of the firm, accepted or refused, counts against
+    `auction_max_bids_per_second`; past it the attempt is refused (`rate_limited`, not
+    stored, so the same `client_id` may be sent again later) unless it repeats a bid already
+    answered. Then under the auction's row lock: a repeated `client_id` gets its first
+    answer; the auction is started/closed if due; then, in this order, the rules: live and
+    before `ends_at` (`not_live`); the firm has an alias (signed up in this round) and is
+    eligible now (`restricted` for a credit restriction, else `not_eligible`); a valid
+    amount (`invalid`); at or below the ceiling (`above_ceiling`); at least `min_step` below
+    the best (`step_too_small`); not below the floor or the abnormally-low line
+    (`below_floor`).
     An accepted bid gets the next `seq`, becomes the best, raises the version, moves the end
     to `extension_seconds` after it when it falls in the last `extension_seconds`, and is
     appended to the request's chain. Returns after commit; broadcasts after commit.
@@ -397,6 +435,11 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
     if not org_id:
         return _reject(raw_id, "not_eligible", MESSAGES["no_firm"])
     now = timezone.now()
+    allowed, limit = _attempt_allowed(auction_id=auction_id, org_id=org_id, now=now)
+    if not allowed:
+        # A repeat of an answered bid still gets its first answer; anything else waits.
+        first = _first_answer(auction_id=auction_id, org_id=org_id, cid=cid, raw_id=raw_id)
+        return first or _reject(raw_id, "rate_limited", f"出价过于频繁：每秒最多出价{limit}次，请稍后再试。")
     with transaction.atomic():
         auction = lock_rows(
             Auction.objects.select_related("request", "request__service_item",
@@ -404,12 +447,9 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
         ).first()
         if auction is None:
             return _reject(raw_id, "invalid", "竞价不存在。")
-        seq = Bid.objects.filter(auction=auction, organisation_id=org_id, client_id=cid).values_list("seq", flat=True).first()
-        if seq is not None:
-            return BidAnswer(True, raw_id, seq=seq)
-        prior = BidRejection.objects.filter(auction=auction, organisation_id=org_id, client_id=cid).first()
-        if prior is not None:
-            return _reject(raw_id, prior.code, prior.message)
+        first = _first_answer(auction_id=auction.pk, org_id=org_id, cid=cid, raw_id=raw_id)
+        if first is not None:
+            return first
         now = timezone.now()  # after the lock: the bid's time is its place in the order
         events = _advance(auction, now)
         code, message, bidder, value = _judge(auction, org_id=org_id, amount=amount, now=now)
@@ -431,7 +471,7 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
         auction.save(update_fields=["bid_count", "best_amount", "best_bid", "version", "ends_at"])
         req = _lock_request(auction)
         record_append(
-            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money_zh(value)}",
+            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money_text(value)}",
             data={"auction": auction.pk, "seq": seq, "alias": bidder.alias, "amount": money(value),
                   "firm": bidder.organisation.uscc, "user": user.pk, "client_id": str(cid),
                   "extended_to": auction.ends_at if extended else None},
@@ -452,6 +492,13 @@ def auction_refresh(*, request: ServiceRequest, now: datetime | None = None) -> 
         return False
     auction_advance(auction_id=auction.pk, now=now)
     return True
+
+
+def auction_due_for(*, request: ServiceRequest, now: datetime) -> bool:
+    """Whether the auction of the request's current round must start or close now (one query)."""
+    auction = Auction.objects.filter(request=request, round=request.publish_count).only(
+        "pk", "status", "starts_at", "ends_at").first()
+    return auction is not None and auction_is_due(auction, now)
 
 
 def auction_is_due(auction: Auction, now: datetime) -> bool:

@@ -1,9 +1,10 @@
 """Writes of the random draw (随机选取) by the public recipe YCZJCS-DRAW-v1.
 
 The draw runs once per request, when its selection time has passed: by the beat sweep
-(`draws_sweep_due`, called from `market.services.requests_sweep_due`) or lazily when a due
-request is read (`market.services.request_refresh`). Every registrant is re-checked at
-draw time; the secret nonce committed at publication is revealed only in the record.
+(`draws_sweep_due`, through the draw method's `sweep`) or lazily when that request is read
+(its `advance`, from `market.services_requests.request_refresh`). Every registrant is
+re-checked at draw time; the secret nonce committed at publication is revealed only in the
+record. The ranking ends in `request_select`, which re-checks the winner at that moment.
 """
 
 from datetime import datetime
@@ -11,23 +12,23 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.services import notification_push
 from bidding import draw as recipe
+from bidding.methods import DRAW
 from bidding.models import Draw
-from core.calendar import workday_due
 from core.locking import lock_rows
 from core.rules import rule_int
+from market.lifecycle import S
 from market.models import ServiceRequest, SignUp
 from market.selectors import ELIGIBLE, eligible_firms, firm_eligibility
-from market.services import _transition
+from market.services_requests import request_fail, request_select
 
 DUE_BATCH = 200
 
 
 def _due(req: ServiceRequest, now: datetime) -> bool:
     return (
-        req.status == ServiceRequest.Status.SELECTING
-        and req.method == ServiceRequest.Method.DRAW
+        req.status == S.SELECTING
+        and req.method == DRAW
         and req.selection_at is not None
         and req.selection_at <= now
     )
@@ -80,7 +81,7 @@ def draw_run(*, request_id: int, now: datetime | None = None) -> Draw | None:
                   "excluded": excluded}
         if len(pool) < minimum:
             reason = f"选取时有效报名{len(pool)}家，少于规定的{minimum}家，本次采购失败（流标）。"
-            _transition(req, name="fail", actor=None, args={"at": now, "reason": reason}, reason=reason, data=counts)
+            request_fail(request=req, reason=reason, now=now, data=counts)
             return None
 
         record = recipe.build_record(
@@ -103,27 +104,13 @@ def draw_run(*, request_id: int, now: datetime | None = None) -> Draw | None:
             # Another worker drew first (only possible where the row lock is weaker than
             # promised); its draw is the draw.
             return lock_rows(Draw.objects.select_related("winner").filter(request_id=req.pk)).get()
-        _transition(
-            req, name="select", actor=None,
-            args={"at": now, "firm": winner, "confirm_due": workday_due(now, rule_int("confirm_workdays"))},
-            data={"method": "draw", "algorithm": recipe.ALGORITHM, "round": req.publish_count,
-                  "seed": record["seed"], "pool_hash": record["pool_hash"], "pool_size": len(pool),
-                  "winner": winner.uscc, "excluded": len(excluded)},
+        request_select(
+            request=req, ranking=[entry["code"] for entry in record["ranking"]], now=now,
+            data={"algorithm": recipe.ALGORITHM, "round": req.publish_count, "seed": record["seed"],
+                  "pool_hash": record["pool_hash"], "pool_size": len(pool), "winner": winner.uscc,
+                  "excluded": len(excluded)},
         )
-        _notify_drawn(req, winner)
         return result
-
-
-def _notify_drawn(req: ServiceRequest, winner) -> None:
-    url = f"/requests/{req.code}/draw/"
-    notification_push(
-        organisation=req.owner, kind="draw_result", title=f"随机选取结果：{req.title}",
-        body=f"选中机构：{winner.name}。请在规定时限内确认选取结果。", url=url, dedupe_key=f"draw:{req.pk}:owner",
-    )
-    notification_push(
-        organisation=winner, kind="draw_selected", title=f"您单位被随机选中：{req.title}",
-        body=f"项目编号 {req.code}，请等待项目业主确认选取结果。", url=url, dedupe_key=f"draw:{req.pk}:winner",
-    )
 
 
 def draws_sweep_due(*, now: datetime | None = None) -> int:
@@ -132,7 +119,7 @@ def draws_sweep_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = list(
         ServiceRequest.objects.filter(
-            status=ServiceRequest.Status.SELECTING, method=ServiceRequest.Method.DRAW, selection_at__lte=now
+            status=S.SELECTING, method=DRAW, selection_at__lte=now
         ).order_by("selection_at", "pk").values_list("pk", flat=True)[:DUE_BATCH]
     )
     for pk in due:

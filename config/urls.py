@@ -16,8 +16,8 @@ urlpatterns = [
     path("api/v1/", include("market.api_urls")),
     path("api/v1/", include("bidding.api_urls")),
     path("", include("bidding.urls")),
-    path("", include("credit.views")),
-    path("", include("ratings.views")),
-    path("", include("portal.views")),
+    path("", include("credit.urls")),
+    path("", include("ratings.urls")),
+    path("", include("portal.urls")),
     path("", include("market.urls")),
 ]

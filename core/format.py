@@ -7,6 +7,7 @@
   else refused with a Chinese message saying what to type. Its JavaScript twin is
   `static/js/money.js` (YC.money.parse / capital / format), tested against this module.
 - `datetime_zh(at)` → "2026年12月3日 14:30" in Beijing time; `date_zh(day)` → "2026年12月3日".
+  (Also under the short names services use: `money_plain`, `when`, `when_seconds`, `day`.)
 
 Pure functions on the standard library: usable by services (notification texts), templates
 (`core.templatetags.yc_format`) and the API alike.
@@ -49,9 +50,9 @@ def money_number(value) -> str:
 
 
 def money(value) -> str:
-    """`value` yuan as people read it: "80,000.00 元"; "—" if there is no amount."""
+    """`value` yuan as people read it: "80,000.00 元"; "" if there is no amount."""
     text = money_number(value)
-    return f"{text} 元" if text else "—"
+    return f"{text} 元" if text else ""
 
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -200,3 +201,14 @@ def date_zh(day: date | datetime | None) -> str:
     if not isinstance(day, date):
         return ""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+# The short names services use in the texts they compose (notifications, mails, messages).
+money_plain = money_number
+when = datetime_zh
+day = date_zh
+
+
+def when_seconds(at: datetime | None) -> str:
+    """"2026年12月3日 14:30:05" in Beijing time (auction bids, audit records)."""
+    return datetime_zh(at, seconds=True)

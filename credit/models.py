@@ -168,7 +168,8 @@ class CreditScore(models.Model):
     """The last computed credit score of a firm (a snapshot the registry orders by).
 
     Written only by `credit.services.credit_score_refresh`, in the transaction of every
-    change that moves it (a rating, a dispute answer, a sector rating, an event).
+    change that moves it (a rating, a dispute answer, a sector rating — whose aggregates the
+    ratings app hands over and this row keeps — or a credit event).
     """
 
     organisation = models.OneToOneField(Organisation, primary_key=True, on_delete=models.CASCADE,
@@ -185,6 +186,11 @@ class CreditScore(models.Model):
     conduct_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True)
     rating_count = models.PositiveIntegerField(_("评价数（不含默认）"), default=0)
     default_count = models.PositiveIntegerField(_("默认满意数"), default=0)
+    # The rating aggregates the ratings app handed over (see credit.selectors.RatingInputs).
+    voided_count = models.PositiveIntegerField(_("作废评价数"), default=0)
+    owner_mean = models.DecimalField(_("业主评价均分"), max_digits=7, decimal_places=5, null=True)
+    sector_count = models.PositiveIntegerField(_("行业主管部门评价数"), default=0)
+    sector_mean = models.DecimalField(_("行业主管部门评价均分"), max_digits=7, decimal_places=5, null=True)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.jurisdiction import bureau_covers
+from core.rules import rule_value
 from credit.models import CreditEvent
 
 RESTRICTING = (CreditEvent.Sanction.SUSPENSION, CreditEvent.Sanction.REMOVAL)
@@ -186,8 +188,7 @@ def events_for_bureau(*, user, q: str = "", status: str = "") -> QuerySet[Credit
 
 def bureau_may_act_on_event(*, user, event: CreditEvent) -> bool:
     """City staff act on every event; county staff on events their county issued."""
-    org = user.organisation
-    return bool(org and org.is_bureau and (org.region.is_city or org.region_id == event.region_id))
+    return bureau_covers(user=user, region_id=event.region_id)
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,7 +197,24 @@ def bureau_may_act_on_event(*, user, event: CreditEvent) -> bool:
 
 NEUTRAL_PART = Decimal("80")
 CREDIT_BASE = 90
-DEFAULT_RATING_SCORE = Decimal("4")  # a default 满意 counts as 4 of 5 on every dimension
+
+
+@dataclass(frozen=True)
+class RatingInputs:
+    """What the ratings (above credit) hand over for the score: aggregates only.
+
+    `ratings.selectors.rating_inputs` computes them; `credit.services.credit_score_refresh`
+    stores them with the score, so an event raised here recomputes the score without
+    asking ratings again.
+    """
+
+    rating_count: int = 0  # the owners' explicit ratings that count (voided ones excluded)
+    default_count: int = 0  # default 满意 that count
+    voided_count: int = 0
+    owner_mean: Decimal | None = None  # mean of the counted ratings' dimension means (1–5)
+    dimension_avgs: dict[str, Decimal | None] = field(default_factory=dict)
+    sector_count: int = 0
+    sector_mean: Decimal | None = None  # mean of the sector ratings (1–5)
 
 
 @dataclass(frozen=True)
@@ -251,42 +269,24 @@ def neutral_score() -> Decimal:
     return _q1((w[0] * NEUTRAL_PART + w[1] * NEUTRAL_PART + w[2] * CREDIT_BASE) / total)
 
 
-def credit_score_compute(*, organisation_id: int) -> ScoreBreakdown:
-    """Compute a firm's credit score by the published formula (five queries, whatever the
-    firm's history):
+def credit_score_compute(*, organisation_id: int, ratings: RatingInputs | None = None) -> ScoreBreakdown:
+    """Compute a firm's credit score by the published formula:
 
-    - owner part O = mean over the owners' counted ratings (voided ones excluded) of the
-      rating's mean of its five dimensions, ×20; a default 满意 counts 4 on each dimension;
-      with no rating, 80;
-    - sector part S = mean of the sector ratings (行业主管部门评价) ×20; with none, 80;
+    - owner part O = `ratings.owner_mean` ×20 (the owners' counted ratings, a default 满意
+      counting 4 on each dimension); with no rating, 80;
+    - sector part S = `ratings.sector_mean` ×20; with none, 80;
     - credit part C = 90 + the points of every event not revoked (losses negative, red list
-      positive), kept within 0–100;
+      positive; the sanction table's points), kept within 0–100;
     - score = (wO·O + wS·S + wC·C) / (wO + wS + wC), weights the rules score_weight_owner,
       score_weight_sector, score_weight_credit (default 5 : 3 : 2); stars from the score.
-    """
-    from core.rules import rule_value
-    from ratings.models import OWNER_DIMENSIONS, Rating, SectorRating
 
-    owner_ratings = Rating.objects.filter(rated_id=organisation_id, side=Rating.Side.OWNER)
-    dims = [name for name, _label in OWNER_DIMENSIONS]
-    explicit = owner_ratings.filter(is_default=False).exclude(status=Rating.Status.VOIDED).aggregate(
-        n=Count("id"), **{f"{d}_avg": Avg(d) for d in dims}
-    )
-    counts = owner_ratings.aggregate(
-        defaults=Count("id", filter=Q(is_default=True) & ~Q(status=Rating.Status.VOIDED)),
-        voided=Count("id", filter=Q(status=Rating.Status.VOIDED)),
-    )
-    n, n_default = explicit["n"], counts["defaults"]
-    avgs = {d: _q2(explicit[f"{d}_avg"]) for d in dims}
-    if n + n_default:
-        explicit_mean = sum(Decimal(str(explicit[f"{d}_avg"])) for d in dims) / len(dims) if n else Decimal(0)
-        owner_mean = (explicit_mean * n + DEFAULT_RATING_SCORE * n_default) / (n + n_default)
-        owner_part = owner_mean * 20
-    else:
-        owner_mean, owner_part = None, NEUTRAL_PART
-    sector = SectorRating.objects.filter(firm_id=organisation_id).aggregate(n=Count("id"), avg=Avg("quality"))
-    sector_mean = Decimal(str(sector["avg"])) if sector["n"] else None
-    sector_part = sector_mean * 20 if sector_mean is not None else NEUTRAL_PART
+    `ratings` are the aggregates handed over by the ratings app; None means the ones stored
+    with the firm's last score (none stored: no ratings yet). Two queries.
+    """
+    if ratings is None:
+        ratings = stored_rating_inputs(organisation_id=organisation_id)
+    owner_part = ratings.owner_mean * 20 if ratings.owner_mean is not None else NEUTRAL_PART
+    sector_part = ratings.sector_mean * 20 if ratings.sector_mean is not None else NEUTRAL_PART
     events = CreditEvent.objects.filter(organisation_id=organisation_id).exclude(
         status=CreditEvent.Status.REVOKED
     ).aggregate(points=Sum("points"), n=Count("id"))
@@ -300,8 +300,45 @@ def credit_score_compute(*, organisation_id: int) -> ScoreBreakdown:
                f" ÷ {_num(total_w)} = {score}")
     return ScoreBreakdown(
         organisation_id=organisation_id, score=score, stars=stars_of(score), owner_part=owner_part,
-        sector_part=sector_part, credit_part=credit_part, weights=w, dimension_avgs=avgs, rating_count=n,
-        default_count=n_default, voided_count=counts["voided"], owner_mean=_q2(owner_mean),
-        sector_count=sector["n"], sector_mean=_q2(sector_mean), points_total=points, events_counted=events["n"],
-        formula=formula,
+        sector_part=sector_part, credit_part=credit_part, weights=w, dimension_avgs=dict(ratings.dimension_avgs),
+        rating_count=ratings.rating_count, default_count=ratings.default_count, voided_count=ratings.voided_count,
+        owner_mean=_q2(ratings.owner_mean), sector_count=ratings.sector_count, sector_mean=_q2(ratings.sector_mean),
+        points_total=points, events_counted=events["n"], formula=formula,
     )
+
+
+#: The five dimensions of the owners' rating (服务质量网上评议) the score keeps an average of.
+SCORE_DIMENSIONS = (
+    ("quality", "服务质量"),
+    ("timeliness", "服务时效"),
+    ("attitude", "服务态度"),
+    ("fees", "服务收费"),
+    ("conduct", "服务规范"),
+)
+DIMENSIONS = tuple(name for name, _label in SCORE_DIMENSIONS)
+
+
+def stored_rating_inputs(*, organisation_id: int) -> RatingInputs:
+    """The rating aggregates stored with the firm's last score (none yet: no ratings)."""
+    from credit.models import CreditScore
+
+    row = CreditScore.objects.filter(organisation_id=organisation_id).first()
+    if row is None:
+        return RatingInputs()
+    return RatingInputs(
+        rating_count=row.rating_count, default_count=row.default_count, voided_count=row.voided_count,
+        owner_mean=row.owner_mean, sector_count=row.sector_count, sector_mean=row.sector_mean,
+        dimension_avgs={d: getattr(row, f"{d}_avg") for d in DIMENSIONS},
+    )
+
+
+def sanction_summary(kind: str) -> str:
+    """What the sanction table makes of an event of `kind`, in words: "暂停参与6个月",
+    "警告", "清退，2年内不得入驻", for texts that tell a party what follows."""
+    spec = sanction_for(kind)
+    label = dict(CreditEvent.Sanction.choices)[spec.sanction]
+    if spec.sanction == CreditEvent.Sanction.SUSPENSION:
+        return f"{label}{spec.months}个月"
+    if spec.sanction == CreditEvent.Sanction.REMOVAL:
+        return f"{label}，{spec.ban_years}年内不得入驻" if spec.ban_years else str(label)
+    return str(label)

@@ -21,7 +21,12 @@ from core.format import date_zh, datetime_zh
 from core.locking import lock_rows
 from credit.models import CreditAppeal, CreditEvent, CreditScore, Kind, SanctionRule
 from credit.sanctions import AUTOMATIC, BUREAU_ISSUED, SANCTION_DEFAULTS
-from credit.selectors import bureau_may_act_on_event, credit_score_compute, sanction_for
+from credit.selectors import (
+    RatingInputs,
+    bureau_may_act_on_event,
+    credit_score_compute,
+    sanction_for,
+)
 
 SANCTIONS_CHAIN = "credit:sanctions"
 
@@ -389,19 +394,23 @@ def sanction_rule_set(*, user, kind: str, sanction: str, months: int, ban_years:
 
 
 @transaction.atomic
-def credit_score_refresh(*, organisation_id: int) -> CreditScore:
+def credit_score_refresh(*, organisation_id: int, ratings: RatingInputs | None = None) -> CreditScore:
     """Recompute and store a firm's score snapshot (what the registry orders by), under the
-    firm's row lock (callers that already hold it simply hold it again)."""
+    firm's row lock (callers that already hold it simply hold it again). `ratings` are the
+    rating aggregates the ratings app hands over when a rating changes; None keeps the
+    stored ones (a credit event changed)."""
     _lock_org(organisation_id)
-    b = credit_score_compute(organisation_id=organisation_id)
+    b = credit_score_compute(organisation_id=organisation_id, ratings=ratings)
     avgs = b.dimension_avgs
     score, _ = CreditScore.objects.update_or_create(
         organisation_id=organisation_id,
         defaults={
             "score": b.score, "stars": b.stars, "owner_part": b.owner_part, "sector_part": b.sector_part,
-            "credit_part": b.credit_part, "quality_avg": avgs["quality"], "timeliness_avg": avgs["timeliness"],
-            "attitude_avg": avgs["attitude"], "fees_avg": avgs["fees"], "conduct_avg": avgs["conduct"],
-            "rating_count": b.rating_count, "default_count": b.default_count, "computed_at": timezone.now(),
+            "credit_part": b.credit_part, "quality_avg": avgs.get("quality"), "timeliness_avg": avgs.get("timeliness"),
+            "attitude_avg": avgs.get("attitude"), "fees_avg": avgs.get("fees"), "conduct_avg": avgs.get("conduct"),
+            "rating_count": b.rating_count, "default_count": b.default_count, "voided_count": b.voided_count,
+            "owner_mean": b.owner_mean, "sector_count": b.sector_count, "sector_mean": b.sector_mean,
+            "computed_at": timezone.now(),
         },
     )
     return score

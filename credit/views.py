@@ -9,16 +9,18 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organisation
 from accounts.services import document_store
 from audit.selectors import chain_records
 from core.exceptions import DomainError, ValidationFailed
+from core.web import error_response, role_required
 from credit.models import CreditEvent, Kind, Severity
 from credit.sanctions import BUREAU_ISSUED
 from credit.selectors import (
+    SCORE_DIMENSIONS,
     bureau_may_act_on_event,
     credit_restriction,
     credit_score_compute,
@@ -37,8 +39,6 @@ from credit.services import (
     credit_events_expire_due,
     sanction_rule_set,
 )
-from market.models import Entry
-from market.views.common import error_response, role_required
 
 PAGE_SIZE = 30
 
@@ -54,7 +54,6 @@ def _page(request, qs):
 @require_GET
 def public_list(request):
     """信用公示: firms under sanction (removed firms for the length of their ban), searchable."""
-    credit_events_expire_due()  # the lazy check; one query when nothing is due
     q = (request.GET.get("q") or "").strip()[:100]
     page = _page(request, public_credit_list(q=q))
     return render(request, "credit/public_list.html", {
@@ -65,13 +64,9 @@ def public_list(request):
 @require_GET
 def score_breakdown(request, pk: int):
     """A firm's credit score and exactly how it was computed (the published formula)."""
-    firm = get_object_or_404(
-        Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED), pk=pk
-    )
-    from ratings.models import OWNER_DIMENSIONS
-
+    firm = get_object_or_404(Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY), pk=pk)
     b = credit_score_compute(organisation_id=firm.pk)
-    dims = [(label, b.dimension_avgs[name]) for name, label in OWNER_DIMENSIONS]
+    dims = [(label, b.dimension_avgs.get(name)) for name, label in SCORE_DIMENSIONS]
     events = events_of_firm(organisation_id=firm.pk)
     return render(request, "credit/score.html", {
         "firm": firm, "b": b, "dims": dims, "events": events, "restriction": credit_restriction(organisation_id=firm.pk),
@@ -85,16 +80,11 @@ def score_breakdown(request, pk: int):
 @role_required("intermediary")
 @require_GET
 def firm_credit(request):
-    """The firm's events (with appeal forms), its score breakdown link and ratings received."""
-    from ratings.selectors import dispute_due, ratings_received
-
+    """The firm's events (with appeal forms) and its score; its ratings are on /ratings/."""
     org = request.user.organisation
-    credit_events_expire_due(organisation_id=org.pk)
-    ratings = list(ratings_received(organisation_id=org.pk)[:50])
-    for r in ratings:
-        r.dispute_until = dispute_due(r)
+    credit_events_expire_due(organisation_id=org.pk)  # the lazy check of this one firm
     return render(request, "credit/firm_credit.html", {
-        "org": org, "events": list(events_of_firm(organisation_id=org.pk)), "ratings": ratings,
+        "org": org, "events": list(events_of_firm(organisation_id=org.pk)),
         "restriction": credit_restriction(organisation_id=org.pk),
         "score": credit_score_compute(organisation_id=org.pk),
     })
@@ -128,8 +118,6 @@ def _issue_context(request, *, values=None, errors=None) -> dict:
 @require_http_methods(["GET", "POST"])
 def bureau_credit(request):
     """Every credit event (credit is city-wide), pending appeals, and the issue form."""
-    from ratings.selectors import disputes_pending
-
     status, values, errors = 200, {}, {}
     if request.method == "POST":
         values = request.POST.dict()
@@ -156,7 +144,7 @@ def bureau_credit(request):
     appeals = [e for e in events_for_bureau(user=request.user, status=CreditEvent.Status.DISPUTED)[:100]]
     return render(request, "credit/bureau_credit.html", {
         "page": page, "rows": list(page.object_list), "q": q, "appeals": appeals,
-        "disputes": list(disputes_pending(user=request.user)[:100]), "statuses": CreditEvent.Status.choices,
+        "statuses": CreditEvent.Status.choices,
         **_issue_context(request, values=values, errors=errors),
     }, status=status)
 
@@ -219,16 +207,3 @@ def bureau_sanctions(request):
         "can_edit": request.user.organisation.region.is_city, "sanctions": CreditEvent.Sanction.choices,
         "severities": Severity.choices, "history": list(chain_records(chain="credit:sanctions").order_by("-seq")[:20]),
     }, status=status)
-
-
-app_name = "credit"
-
-urlpatterns = [
-    path("credit/", public_list, name="public_list"),
-    path("credit/firms/<int:pk>/", score_breakdown, name="score"),
-    path("firm/credit/", firm_credit, name="firm_credit"),
-    path("firm/credit/events/<int:pk>/appeal/", firm_appeal, name="firm_appeal"),
-    path("bureau/credit/", bureau_credit, name="bureau_credit"),
-    path("bureau/credit/events/<int:pk>/", bureau_event, name="bureau_event"),
-    path("bureau/credit/sanctions/", bureau_sanctions, name="bureau_sanctions"),
-]

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from market.models import ServiceRequest
 from market.ocds import request_ocds_package
-from market.services import request_refresh
+from market.services_requests import request_refresh
 
 
 class RequestOcds(APIView):

@@ -2,5 +2,13 @@ from django.apps import AppConfig
 
 
 class MarketConfig(AppConfig):
+    """Catalogue, registry, service requests and their lifecycle."""
+
     name = "market"
     verbose_name = "中介服务超市"
+
+    def ready(self) -> None:
+        from core.events import listen
+        from market import tasks
+
+        listen("request.published")(tasks.on_request_published)

@@ -8,6 +8,7 @@ from django import forms
 
 from accounts.models import Region
 from market.models import Entry, ServiceRequest
+from market.selection import method_choices
 
 ALL = "all"
 
@@ -60,7 +61,7 @@ class RequestFilterForm(forms.Form):
 
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), *ServiceRequest.Status.choices], required=False)
     region = forms.ModelChoiceField(label="区划", queryset=Region.objects.none(), required=False, empty_label="全部")
-    method = forms.ChoiceField(label="选取方式", choices=[("", "全部"), *ServiceRequest.Method.choices], required=False)
+    method = forms.ChoiceField(label="选取方式", choices=lambda: [("", "全部"), *method_choices()], required=False)
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)

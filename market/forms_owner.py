@@ -16,8 +16,9 @@ from accounts.models import Organisation, Region
 from core.calendar import workday_add, workday_shift
 from core.rules import rule_int
 from market.models import ServiceItem, ServiceRequest
+from market.selection import method_choices
 from market.selectors import registry_list
-from market.services import DRAFT_FIELDS, PHONE_RE, PROJECT_CODE_RE
+from market.services_requests import DRAFT_FIELDS, PHONE_RE, PROJECT_CODE_RE
 
 # The platform's legal time: every datetime typed into a form is Yichun local time.
 PLATFORM_TZ = ZoneInfo("Asia/Shanghai")
@@ -167,7 +168,7 @@ class RequestForm(forms.ModelForm):
         self.fields["region"].empty_label = None
         # Radio buttons without the "---------" blank choice.
         self.fields["funding"].choices = ServiceRequest.Funding.choices
-        self.fields["method"].choices = ServiceRequest.Method.choices
+        self.fields["method"].choices = method_choices()
         self.fields["exclusions"].queryset = registry_list().prefetch_related(None)
         if instance.pk:
             chosen = list(instance.exclusions.values_list("organisation_id", "reason"))
@@ -177,7 +178,7 @@ class RequestForm(forms.ModelForm):
             deadline, selection = default_deadlines(now=now or timezone.now())
             for name, value in {
                 "region": owner.region_id,
-                "method": ServiceRequest.Method.DRAW,
+                "method": "draw",
                 "signup_deadline": deadline,
                 "selection_at": selection,
                 "auction_minutes": rule_int("auction_default_minutes"),

@@ -1,6 +1,5 @@
 """Catalogue, registry (entries, qualifications, staff), service requests and their sign-ups."""
 
-from decimal import Decimal
 
 import django_fsm as fsm
 from django.conf import settings
@@ -10,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Document, Organisation, Region
-from core.models import SerialRefreshMixin
+from core.models import SerialRefreshMixin, WrittenAnswer
+from market.lifecycle import RequestLifecycle
+from market.selection import method_choices
 
 
 class QualificationType(models.Model):
@@ -155,34 +156,13 @@ class StaffMember(models.Model):
         return f"{self.name}（{self.title}）"
 
 
-class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
+class ServiceRequest(RequestLifecycle):
     """A project owner's request for an intermediary service, through its whole life.
 
-    Transitions only guard and set fields; services in `market.services` lock the row,
-    call them, save, record the change in the audit chain and schedule side effects.
+    Its states and transitions are `market.lifecycle.RequestLifecycle`; how it is selected
+    is its method's (`market.selection`). Services lock the row, fire a transition through
+    `market.lifecycle.request_fire`, and schedule side effects after commit.
     """
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        PUBLISHED = "published", _("报名中")
-        SELECTING = "selecting", _("选取中")
-        AWAITING_CONFIRMATION = "awaiting_confirmation", _("待确认结果")
-        PUBLICITY = "publicity", _("结果公示")
-        OBJECTION = "objection", _("质疑处理中")
-        CONTRACTING = "contracting", _("合同签订")
-        IN_SERVICE = "in_service", _("服务中")
-        DELIVERED = "delivered", _("已交付")
-        COMPLETED = "completed", _("已验收")
-        RATED = "rated", _("已评价")
-        CLOSED = "closed", _("已办结")
-        CANCELLED = "cancelled", _("已取消")
-        FAILED = "failed", _("流标")
-        TERMINATED = "terminated", _("已终止")
-
-    class Method(models.TextChoices):
-        DRAW = "draw", _("随机选取")
-        AUCTION = "auction", _("竞价选取")
-        DIRECT = "direct", _("直接选取")
 
     class Funding(models.TextChoices):
         FISCAL = "fiscal", _("财政性资金")
@@ -199,7 +179,7 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
     project_code = models.CharField(_("投资项目代码"), max_length=30, blank=True)
     ceiling = models.DecimalField(_("最高限价（元）"), max_digits=14, decimal_places=2)
     floor = models.DecimalField(_("最低限价（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
-    method = models.CharField(_("选取方式"), max_length=10, choices=Method.choices)
+    method = models.CharField(_("选取方式"), max_length=10, choices=method_choices)
     signup_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True)
     selection_at = models.DateTimeField(_("选取时间"), null=True, blank=True)
     service_days = models.PositiveIntegerField(_("服务期限（日历天）"))
@@ -208,8 +188,8 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
     allow_abnormally_low = models.BooleanField(_("允许低于限价60%的报价"), default=False)
     contact_name = models.CharField(_("联系人"), max_length=40)
     contact_phone = models.CharField(_("联系电话"), max_length=30)
-    status = fsm.FSMField(_("状态"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
-    # Draw commitment (YCZJCS-DRAW-v1): the nonce stays secret until the draw.
+    # The random draw's commitment (YCZJCS-DRAW-v1), set by the draw method at publication:
+    # the nonce stays secret until the draw.
     draw_commitment = models.CharField(max_length=64, blank=True)
     draw_nonce = models.CharField(max_length=64, blank=True)
     publish_count = models.PositiveSmallIntegerField(default=0)
@@ -278,140 +258,6 @@ class ServiceRequest(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.M
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
-
-    @property
-    def effective_min_step(self) -> Decimal:
-        """The auction's minimum decrement: set per request, else the rule
-        `auction_default_step_percent` of the ceiling (never below 0.01 yuan)."""
-        if self.min_step:
-            return self.min_step
-        from market.selectors import auction_default_step
-
-        return auction_default_step(ceiling=self.ceiling)
-
-    # --- transitions: guard and set fields only; services do the rest -----------------
-
-    @fsm.transition(field=status, source=[Status.DRAFT, Status.FAILED], target=Status.PUBLISHED)
-    def publish(self, *, at, commitment: str, nonce_hex: str) -> None:
-        self.published_at = at
-        self.status_changed_at = at
-        self.publish_count += 1
-        self.draw_commitment = commitment
-        self.draw_nonce = nonce_hex
-        self.closing_reason = ""
-
-    @fsm.transition(field=status, source=Status.PUBLISHED, target=Status.SELECTING)
-    def close_signup(self, *, at) -> None:
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.SELECTING, target=Status.AWAITING_CONFIRMATION)
-    def select(self, *, at, firm: Organisation, confirm_due=None) -> None:
-        self.selected_firm = firm
-        self.status_changed_at = at
-        self.confirm_due = confirm_due
-
-    @fsm.transition(field=status, source=[Status.SELECTING, Status.FAILED], target=Status.AWAITING_CONFIRMATION)
-    def pick_directly(self, *, at, firm: Organisation, reason: str, confirm_due) -> None:
-        """Direct pick (直接选取): flagged for supervision, with the owner's reason."""
-        self.selected_firm = firm
-        self.direct_pick = True
-        self.direct_pick_reason = reason
-        self.status_changed_at = at
-        self.confirm_due = confirm_due
-        self.closing_reason = ""
-
-    @fsm.transition(field=status, source=Status.AWAITING_CONFIRMATION, target=Status.PUBLICITY)
-    def confirm(self, *, at, publicity_ends_at=None) -> None:
-        self.status_changed_at = at
-        self.confirm_due = None
-        self.publicity_ends_at = publicity_ends_at
-
-    @fsm.transition(
-        field=status, source=[Status.AWAITING_CONFIRMATION, Status.PUBLICITY], target=Status.AWAITING_CONFIRMATION
-    )
-    def substitute(self, *, at, firm: Organisation, confirm_due=None) -> None:
-        """The selected firm declined: the next in line takes its place, to be confirmed again."""
-        self.selected_firm = firm
-        self.status_changed_at = at
-        self.confirm_due = confirm_due
-        self.publicity_ends_at = None
-
-    @fsm.transition(field=status, source=Status.PUBLICITY, target=Status.OBJECTION)
-    def lodge_objection(self, *, at) -> None:
-        """Publicity pauses; the time it had left is kept for a dismissal."""
-        remaining = (self.publicity_ends_at - at).total_seconds() if self.publicity_ends_at else 0
-        self.publicity_remaining_seconds = max(int(remaining), 0)
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.OBJECTION, target=Status.PUBLICITY)
-    def uphold_objection(self, *, at, firm: Organisation, publicity_ends_at) -> None:
-        """The selected firm is disqualified; the next in line is publicised for a full period."""
-        self.selected_firm = firm
-        self.publicity_ends_at = publicity_ends_at
-        self.publicity_remaining_seconds = None
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.OBJECTION, target=Status.PUBLICITY)
-    def dismiss_objection(self, *, at, publicity_ends_at) -> None:
-        self.publicity_ends_at = publicity_ends_at
-        self.publicity_remaining_seconds = None
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.PUBLICITY, target=Status.CONTRACTING,
-                    conditions=[lambda r: r.publicity_ends_at is not None])
-    def end_publicity(self, *, at, contract_due) -> None:
-        self.status_changed_at = at
-        self.contract_due = contract_due
-
-    @fsm.transition(field=status, source=Status.CONTRACTING, target=Status.IN_SERVICE,
-                    conditions=[lambda r: r.contract_owner_document_id is not None and r.contract_amount is not None])
-    def start_service(self, *, at, document: Document, service_ends_at) -> None:
-        """The firm's signed copy completes the contract; the service period starts."""
-        self.contract_firm_document = document
-        self.service_starts_at = at
-        self.service_ends_at = service_ends_at
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.IN_SERVICE, target=Status.DELIVERED)
-    def deliver(self, *, at, document: Document) -> None:
-        self.result_document = document
-        self.delivered_at = at
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=Status.DELIVERED, target=Status.COMPLETED)
-    def accept(self, *, at) -> None:
-        self.completed_at = at
-        self.status_changed_at = at
-
-    @fsm.transition(
-        field=status, source=[Status.CONTRACTING, Status.IN_SERVICE, Status.DELIVERED], target=Status.TERMINATED
-    )
-    def terminate(self, *, at, reason: str) -> None:
-        self.closing_reason = reason
-        self.status_changed_at = at
-
-    @fsm.transition(
-        field=status,
-        source=[Status.PUBLISHED, Status.SELECTING, Status.AWAITING_CONFIRMATION, Status.PUBLICITY, Status.OBJECTION],
-        target=Status.FAILED,
-    )
-    def fail(self, *, at, reason: str) -> None:
-        self.selected_firm = None
-        self.status_changed_at = at
-        self.failure_count += 1
-        self.closing_reason = reason
-        self.confirm_due = None
-        self.publicity_ends_at = None
-
-    @fsm.transition(field=status, source=Status.COMPLETED, target=Status.RATED)
-    def rate(self, *, at) -> None:
-        """The owner's rating of the firm (or the default one) is recorded."""
-        self.status_changed_at = at
-
-    @fsm.transition(field=status, source=[Status.DRAFT, Status.PUBLISHED, Status.FAILED], target=Status.CANCELLED)
-    def cancel(self, *, at, reason: str) -> None:
-        self.status_changed_at = at
-        self.closing_reason = reason
 
 
 class Invitation(models.Model):
@@ -497,30 +343,23 @@ class DirectPickPolicy(models.Model):
         ]
 
 
-class Objection(models.Model):
-    """An objection (质疑) lodged by a registrant during publicity, answered by the bureau."""
+class Objection(WrittenAnswer):
+    """An objection (质疑) lodged by a registrant during publicity, answered by the bureau in
+    writing: upheld (the firm objected against is disqualified) or rejected."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待答复")
-        UPHELD = "upheld", _("质疑成立")
-        DISMISSED = "dismissed", _("质疑不成立")
+    VERDICTS = {"pending": "待答复", "upheld": "质疑成立", "rejected": "质疑不成立"}
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="objections")
     objector = models.ForeignKey(Organisation, verbose_name=_("质疑机构"), on_delete=models.PROTECT, related_name="+")
     against = models.ForeignKey(Organisation, verbose_name=_("被质疑机构"), on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("质疑理由"))
     attachment = models.ForeignKey(Document, verbose_name=_("附件"), on_delete=models.PROTECT, related_name="+")
-    lodged_at = models.DateTimeField(_("提出时间"))
-    answer_due = models.DateTimeField(_("答复期限"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    answer = models.TextField(_("答复"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    # Columns named before the written-answer model existed.
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 db_column="user_id")
+    filed_at = models.DateTimeField(_("提出时间"), db_column="lodged_at")
 
     class Meta:
-        ordering = ["-lodged_at", "-id"]
+        ordering = ["-filed_at", "-id"]
         verbose_name = _("质疑")
         verbose_name_plural = _("质疑")
         constraints = [
@@ -529,31 +368,31 @@ class Objection(models.Model):
         ]
 
 
-class TerminationRequest(models.Model):
-    """The owner's request that the bureau terminate a contract for breach, with evidence."""
+class TerminationRequest(WrittenAnswer):
+    """The owner's request that the bureau terminate a contract for the firm's breach, with
+    evidence: upheld (the contract ends) or rejected, in writing."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待处理")
-        GRANTED = "granted", _("已终止")
-        REFUSED = "refused", _("不予终止")
+    VERDICTS = {"pending": "待处理", "upheld": "已终止", "rejected": "不予终止"}
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="terminations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("违约事实"))
     evidence = models.ForeignKey(Document, verbose_name=_("证据"), on_delete=models.PROTECT, related_name="+")
-    asked_at = models.DateTimeField(_("申请时间"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    answer = models.TextField(_("处理意见"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    # Columns named before the written-answer model existed; requests filed before it
+    # have no answer deadline.
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 db_column="user_id")
+    filed_at = models.DateTimeField(_("申请时间"), db_column="asked_at")
+    answer_due = models.DateTimeField(_("处理期限"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", db_column="decided_by_id")
+    answered_at = models.DateTimeField(_("处理时间"), null=True, blank=True, db_column="decided_at")
 
     class Meta:
-        ordering = ["-asked_at", "-id"]
+        ordering = ["-filed_at", "-id"]
         verbose_name = _("终止申请")
         verbose_name_plural = _("终止申请")
         constraints = [
             models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="termination_one_pending"),
+            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="termination_answered_in_writing"),
         ]
 
 

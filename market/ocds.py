@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from market.models import ServiceRequest
+from market.selection import method_get
 from market.selectors import request_price, signup_counts
 
 S = ServiceRequest.Status
@@ -30,13 +31,8 @@ TENDER_STATUS = {
     S.FAILED: "unsuccessful",
 }
 AWARDED = (S.AWAITING_CONFIRMATION, S.PUBLICITY, S.OBJECTION, S.CONTRACTING, S.IN_SERVICE, S.DELIVERED,
-           S.COMPLETED, S.RATED, S.CLOSED, S.TERMINATED)
-CONTRACTED = (S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED, S.CLOSED, S.TERMINATED)
-METHOD = {
-    ServiceRequest.Method.DRAW: ("open", "随机选取（YCZJCS-DRAW-v1，可复核）"),
-    ServiceRequest.Method.AUCTION: ("open", "竞价选取（网上反向竞价，最低有效报价中选）"),
-    ServiceRequest.Method.DIRECT: ("direct", "直接选取"),
-}
+           S.COMPLETED, S.RATED, S.TERMINATED)
+CONTRACTED = (S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED, S.TERMINATED)
 
 
 def _iso(at) -> str | None:
@@ -72,7 +68,8 @@ def request_ocds_release(*, request: ServiceRequest) -> dict:
     """The OCDS release describing `request` now. Precondition: not a draft."""
     code = request.code
     ocid = f"{settings.OCDS_OCID_PREFIX}-{code}"
-    method, method_details = METHOD[request.method]
+    selection = method_get(request.method)
+    method_tender = selection.ocds_tender(request) if selection else {}
     status = request.status
     changed = request.status_changed_at or request.published_at
     tags = ["tender"]
@@ -83,12 +80,9 @@ def request_ocds_release(*, request: ServiceRequest) -> dict:
         "status": "complete" if status in AWARDED else TENDER_STATUS.get(status, "active"),
         "value": _value(request.ceiling),
         "minValue": _value(request.floor),
-        "procurementMethod": method,
-        "procurementMethodDetails": method_details,
         "mainProcurementCategory": "services",
         "additionalProcurementCategories": [],
-        "awardCriteria": "priceOnly" if request.method == ServiceRequest.Method.AUCTION else None,
-        "awardCriteriaDetails": "随机选取：按公开算法由承诺随机数与报名池计算排序" if request.method == ServiceRequest.Method.DRAW else None,
+        **method_tender,  # procurementMethod(Details), awardCriteria(Details): the method's words
         "tenderPeriod": {"startDate": _iso(request.published_at), "endDate": _iso(request.signup_deadline)},
         "awardPeriod": {"startDate": _iso(request.selection_at)},
         "numberOfTenderers": signup_counts(requests=[request]).get(request.pk, 0),

@@ -1,4 +1,4 @@
-"""Reads of the market: rules, the working-day calendar, eligibility, lists and scopes."""
+"""Reads of the market: eligibility (the one door), lists, scopes, prices and to-do lists."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -8,8 +8,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
-from core.rules import rule_int, rule_value
+from core.jurisdiction import bureau_covers, bureau_filter
 from credit.selectors import credit_restriction, restricting_events
+from market.extensions import TodoItem
 from market.models import (
     Entry,
     Qualification,
@@ -17,14 +18,6 @@ from market.models import (
     ServiceItem,
     ServiceRequest,
 )
-
-
-def auction_default_step(*, ceiling: Decimal) -> Decimal:
-    """The default minimum decrement of an auction: the rule `auction_default_step_percent`
-    of the ceiling, rounded to the fen, at least 0.01 yuan."""
-    step = (ceiling * rule_value("auction_default_step_percent") / 100).quantize(Decimal("0.01"))
-    return max(step, Decimal("0.01"))
-
 
 # ---------------------------------------------------------------------------------------
 # Eligibility: the one door every participation goes through
@@ -171,25 +164,25 @@ def registry_list(*, q: str = "", qualification: str = "", at: datetime | None =
 
 def request_visible_to_bureau(*, user, request: ServiceRequest) -> bool:
     """City bureau staff see every request; county staff only their county's."""
-    org = user.organisation
-    return bool(org and org.is_bureau and (org.region.is_city or org.region_id == request.region_id))
+    return bureau_covers(user=user, region_id=request.region_id)
 
 
 def requests_for_bureau(*, user) -> QuerySet[ServiceRequest]:
-    org = user.organisation
-    qs = ServiceRequest.objects.select_related("region", "service_item", "owner")
-    if not (org and org.is_bureau):
-        return qs.none()
-    return qs if org.region.is_city else qs.filter(region_id=org.region_id)
+    """Requests in the officer's scope (none for anyone else)."""
+    return bureau_filter(ServiceRequest.objects.select_related("region", "service_item", "owner"), user=user)
 
 
 def entries_for_bureau(*, user) -> QuerySet[Entry]:
     """Entry applications a bureau officer reviews: city staff all, county staff their county's firms."""
-    org = user.organisation
-    qs = Entry.objects.select_related("organisation", "organisation__region")
-    if not (org and org.is_bureau):
-        return qs.none()
-    return qs if org.region.is_city else qs.filter(organisation__region_id=org.region_id)
+    return bureau_filter(Entry.objects.select_related("organisation", "organisation__region"), user=user,
+                         field="organisation__region_id")
+
+
+def bureau_organisations(*, region_id: str) -> QuerySet[Organisation]:
+    """Bureau organisations responsible for region `region_id`: the city's and its own."""
+    return Organisation.objects.filter(kind=Organisation.Kind.BUREAU).filter(
+        Q(region__level="city") | Q(region_id=region_id)
+    )
 
 
 def signup_counts(*, requests: list[ServiceRequest]) -> dict[int, int]:
@@ -209,65 +202,28 @@ def signup_counts(*, requests: list[ServiceRequest]) -> dict[int, int]:
 # Direct pick, price, to-do lists (待办) and overdue warnings
 
 
-def direct_pick_allowed(*, region_id: str, funding: str) -> bool:
-    """Whether the bureau's policy lets requests of this region and funding type be
-    published for direct pick (直接选取). No policy row means no."""
-    from market.models import DirectPickPolicy
-
-    return DirectPickPolicy.objects.filter(region_id=region_id, funding=funding, allowed=True).exists()
-
-
 def request_price(request: ServiceRequest) -> Decimal:
-    """The price a contract may not exceed: for an auction, the selected firm's own best bid
-    in the closed auction's ranking (a substitute contracts at its own price); for a draw or
-    a direct pick, the ceiling. One query for an auction, none otherwise."""
-    if request.method == ServiceRequest.Method.AUCTION and request.selected_firm_id:
-        from bidding.models import Auction
+    """The amount a contract with the selected firm may not exceed: what its selection
+    method says (its own bid in an auction, its quote in a comparison), else the ceiling."""
+    from market.selection import method_get
 
-        auction = (
-            Auction.objects.filter(request=request, status=Auction.Status.CLOSED).order_by("-round").only("ranking").first()
-        )
-        code = request.selected_firm.uscc
-        for row in auction.ranking if auction else []:
-            if row.get("code") == code and row.get("amount") is not None:
-                return Decimal(str(row["amount"]))
-    return request.ceiling
+    method = method_get(request.method)
+    if method is None or request.selected_firm_id is None or request.direct_pick:
+        return request.ceiling
+    return method.price(request, request.selected_firm)
 
 
-@dataclass(frozen=True)
-class TodoItem:
-    request: ServiceRequest
-    action: str
-    due: datetime | None
-    overdue: bool
-    url: str = ""  # where the work is done, when not on the request page
-    optional: bool = False  # may be done (e.g. a dispute), nothing happens if it is not
-
-
-def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime, *, url: str = "",
-          optional: bool = False) -> TodoItem:
-    return TodoItem(request=request, action=action, due=due, overdue=bool(due and due < now and not optional),
-                    url=url, optional=optional)
-
-
-# Apps above market add their own kinds of work (ratings: ratings to give, disputes) by
-# registering a provider in their AppConfig.ready(): `fn(user, org, now) -> list[TodoItem]`.
-TODO_PROVIDERS: list = []
-
-
-def todo_provider_register(provider) -> None:
-    if provider not in TODO_PROVIDERS:
-        TODO_PROVIDERS.append(provider)
+def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime) -> TodoItem:
+    return TodoItem(request=request, action=action, due=due, overdue=bool(due and due < now))
 
 
 def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
-    """What waits on the user's organisation, and by when, soonest first, optional work
-    last (a fixed number of queries): the owner confirms (after a draw or an auction),
-    uploads the contract, accepts, picks directly; the selected firm signs the contract
-    and delivers, a registered firm bids in its live auction; the bureau answers
-    objections and decides termination requests in its scope; and what the registered
-    providers add (ratings: the owner's rating to give, the firm's rating of the owner,
-    disputes to file or answer)."""
+    """What waits on the user's organisation, and by when, soonest first (a fixed number of
+    queries): the lifecycle's steps (the owner confirms, uploads the contract, accepts; the
+    selected firm signs and delivers; the bureau answers objections and termination
+    requests in its scope; a registered firm bids in its live auction), then what other
+    apps register (`market.extensions`; ratings: the ratings to give and disputes)."""
+    from market.extensions import todo_providers
     from market.models import Objection, TerminationRequest
 
     now = now or timezone.now()
@@ -285,11 +241,6 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
             items.append(_todo(r, "上传签订的合同", r.contract_due, now))
         for r in mine.filter(status=S.DELIVERED):
             items.append(_todo(r, "验收服务成果", None, now))
-        for r in mine.filter(status=S.SELECTING, method=ServiceRequest.Method.DIRECT):
-            items.append(_todo(r, "在报名机构中直接选取", None, now))
-        after = rule_int("direct_pick_after_failures")
-        for r in mine.filter(status=S.FAILED, failure_count__gte=after):
-            items.append(_todo(r, "重新发布或在报名机构中直接选取", None, now))
     elif org.is_intermediary:
         mine = ServiceRequest.objects.filter(selected_firm=org).select_related(*related)
         for r in mine.filter(status=S.AWAITING_CONFIRMATION):
@@ -307,8 +258,8 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
             pk__in=SignUp.objects.filter(organisation=org).values("request_id"),
         ).select_related(*related)
         for r in auctions:
-            items.append(_todo(r, "参加网上竞价（截止前可随时出价）", r.selection_at, now,
-                               url=f"/requests/{r.code}/auction/", optional=True))
+            items.append(TodoItem(request=r, action="参加网上竞价（竞价开始时间）", due=r.selection_at, overdue=False,
+                                  url=f"/requests/{r.code}/auction/"))
     elif org.is_bureau:
         scope = requests_for_bureau(user=user)
         for o in Objection.objects.filter(status=Objection.Status.PENDING, request__in=scope).select_related(
@@ -318,11 +269,11 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
         for t in TerminationRequest.objects.filter(
             status=TerminationRequest.Status.PENDING, request__in=scope
         ).select_related(*(f"request__{f}" for f in related)):
-            items.append(_todo(t.request, "处理业主的终止合同申请", None, now))
-    for provider in TODO_PROVIDERS:
-        items.extend(provider(user, org, now))
+            items.append(_todo(t.request, "处理业主的终止合同申请", t.answer_due, now))
+    for provider in todo_providers():
+        items.extend(provider(user, now))
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
-    return sorted(items, key=lambda i: (i.optional, i.due or far, i.request.pk))
+    return sorted(items, key=lambda i: (i.due or far, i.request.pk))
 
 
 def overdue_warnings_for(*, user) -> QuerySet:

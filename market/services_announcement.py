@@ -15,7 +15,7 @@ from core.exceptions import InvalidState, NotAllowed, ValidationFailed, field_er
 from core.locking import lock_rows
 from core.text import text_clean
 from market.models import Clarification, RequestAttachment, ServiceRequest, SignUp
-from market.services import request_chain
+from market.lifecycle import request_chain
 
 MAX_ATTACHMENTS = 10
 MAX_QUESTIONS_PER_FIRM = 10

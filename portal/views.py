@@ -11,7 +11,6 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -23,12 +22,12 @@ from credit.selectors import (
     removed_firms,
 )
 from market import selectors
+from market.extensions import page_panels, rows_decorate
 from market.models import Entry, QualificationType, ServiceRequest
-from market.services import requests_sweep_due
 from portal.documents import award_notice_pdf, notice_available, result_notice_pdf
 from portal.models import Notice
 from portal.signing import pdf_sign
-from ratings.selectors import firm_track_record, recent_comments
+from ratings.selectors import firm_track_record
 
 PAGE_SIZE = 20
 S = ServiceRequest.Status
@@ -48,7 +47,6 @@ def _public(statuses):
 @require_GET
 def home(request):
     """The home page: 通知公告, 采购公告, 结果公示, 中选/成交公告, 信用公示, 办事指南, 政策法规."""
-    requests_sweep_due()  # the lazy deadline check; one query when nothing is due
     context = {
         "notices": list(Notice.objects.filter(kind=Notice.Kind.NOTICE)[:6]),
         "policies": list(Notice.objects.filter(kind=Notice.Kind.POLICY)[:6]),
@@ -133,10 +131,9 @@ def registry(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [r.pk for r in rows]
-    comments = recent_comments(organisation_ids=ids, per_firm=1)  # one query for the page
+    rows_decorate("registry", rows, request.user)  # other apps' facts per firm (ratings: latest comment)
     restrictions = credit_restrictions(organisation_ids=ids)  # one query for the page
     for row in rows:
-        row.recent_comments = comments.get(row.pk, [])
         row.restriction = restrictions.get(row.pk)
     context = {"form": form, "page": page, "rows": rows, "today": timezone.localdate()}
     return render(request, "portal/registry.html", context)
@@ -153,7 +150,7 @@ def registry_detail(request, pk: int):
         pk=pk,
     )
     context = {
-        "recent_comments": recent_comments(organisation_ids=[org.pk], per_firm=10).get(org.pk, []),
+        "panels": page_panels("firm", org, request.user),  # ratings: recent comments
         "firm": org,
         "restriction": credit_restriction(organisation_id=org.pk),
         "removed": removed_firms().filter(organisation=org).exists(),
@@ -205,18 +202,3 @@ def result_notice(request, code: str):
     req = _confirmed_request(code)
     data = pdf_sign(result_notice_pdf(req), reason=f"选取结果公告 {req.code}")
     return _pdf_response(data, f"结果公告-{req.code}.pdf")
-
-
-app_name = "portal"
-
-urlpatterns = [
-    path("", home, name="home"),
-    path("results/", results, name="results"),
-    path("guide/", guide, name="guide"),
-    path("notices/", policies, name="notices"),
-    path("notices/<int:pk>/", notice_detail, name="notice_detail"),
-    path("registry/", registry, name="registry"),
-    path("registry/<int:pk>/", registry_detail, name="registry_detail"),
-    path("requests/<str:code>/award-notice.pdf", award_notice, name="award_notice_pdf"),
-    path("requests/<str:code>/result-notice.pdf", result_notice, name="result_notice_pdf"),
-]

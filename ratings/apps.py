@@ -5,9 +5,10 @@ class RatingsConfig(AppConfig):
     name = "ratings"
     verbose_name = "服务评价"
 
-    def ready(self):
-        # Ratings to give and disputes are work in every role's 待办 (market.selectors.todo_for).
-        from market.selectors import todo_provider_register
-        from ratings.selectors import rating_todo_items
+    def ready(self) -> None:
+        from market import extensions
+        from ratings import pages
 
-        todo_provider_register(rating_todo_items)
+        extensions.panel_provider("firm")(pages.firm_comments_panel)
+        extensions.row_decorator("registry")(pages.registry_latest_comment)
+        extensions.todo_provider(pages.ratings_todo)

@@ -7,14 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from credit.selectors import SCORE_DIMENSIONS
 
-OWNER_DIMENSIONS = (
-    ("quality", "服务质量"),
-    ("timeliness", "服务时效"),
-    ("attitude", "服务态度"),
-    ("fees", "服务收费"),
-    ("conduct", "服务规范"),
-)
+OWNER_DIMENSIONS = SCORE_DIMENSIONS  # the five of the brief, which the credit score averages
 FIRM_DIMENSIONS = (
     ("cooperation", "配合程度"),
     ("payment", "按时付款"),

@@ -1,21 +1,24 @@
 """Rating reads: deadlines, what a request's ratings are, recent comments for the registry."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import F, QuerySet, Window
+from django.db.models import Avg, Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from audit.models import AuditRecord
+from core.jurisdiction import bureau_filter
+from credit.selectors import RatingInputs
 from market.models import ServiceRequest
-from ratings.models import Rating
+from ratings.models import OWNER_DIMENSIONS, Rating, SectorRating
 
-RATEABLE = (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED, ServiceRequest.Status.CLOSED)
+RATEABLE = (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED)
 
 
 def request_completed_at(request: ServiceRequest) -> datetime | None:
     """When the request reached `completed`: its audit record, else (while it is still
     completed) its `status_changed_at`."""
-    from market.services import request_chain
+    from market.lifecycle import request_chain
 
     at = (
         AuditRecord.objects.filter(chain=request_chain(request), to_state=ServiceRequest.Status.COMPLETED)
@@ -84,7 +87,72 @@ def disputes_pending(*, user) -> QuerySet:
     )
     if not (org and org.is_bureau):
         return qs.none()
-    return qs if org.region.is_city else qs.filter(rating__request__region_id=org.region_id)
+    return bureau_filter(qs, user=user, field="rating__request__region_id")
+
+
+DEFAULT_RATING_SCORE = Decimal("4")  # a default 满意 counts as 4 of 5 on every dimension
+MEAN_PLACES = Decimal("0.00001")  # what credit.CreditScore keeps of a mean
+
+
+def rating_inputs(*, organisation_id: int) -> RatingInputs:
+    """The aggregates of a firm's ratings that its credit score needs (three queries):
+    the owners' counted ratings (voided ones excluded; a default 满意 counts 4 on every
+    dimension) and the sector ratings. Handed to `credit.services.credit_score_refresh`."""
+    owner_ratings = Rating.objects.filter(rated_id=organisation_id, side=Rating.Side.OWNER)
+    dims = [name for name, _label in OWNER_DIMENSIONS]
+    explicit = owner_ratings.filter(is_default=False).exclude(status=Rating.Status.VOIDED).aggregate(
+        n=Count("id"), **{f"{d}_avg": Avg(d) for d in dims}
+    )
+    counts = owner_ratings.aggregate(
+        defaults=Count("id", filter=Q(is_default=True) & ~Q(status=Rating.Status.VOIDED)),
+        voided=Count("id", filter=Q(status=Rating.Status.VOIDED)),
+    )
+    n, n_default = explicit["n"], counts["defaults"]
+    owner_mean = None
+    if n + n_default:
+        explicit_mean = sum(Decimal(str(explicit[f"{d}_avg"])) for d in dims) / len(dims) if n else Decimal(0)
+        owner_mean = (explicit_mean * n + DEFAULT_RATING_SCORE * n_default) / (n + n_default)
+    sector = SectorRating.objects.filter(firm_id=organisation_id).aggregate(n=Count("id"), avg=Avg("quality"))
+    return RatingInputs(
+        rating_count=n, default_count=n_default, voided_count=counts["voided"],
+        owner_mean=None if owner_mean is None else owner_mean.quantize(MEAN_PLACES),
+        dimension_avgs={d: None if explicit[f"{d}_avg"] is None else Decimal(str(explicit[f"{d}_avg"])).quantize(
+            Decimal("0.01")) for d in dims},
+        sector_count=sector["n"],
+        sector_mean=None if not sector["n"] else Decimal(str(sector["avg"])).quantize(MEAN_PLACES),
+    )
+
+
+def ratings_todo_items(*, user, now: datetime) -> list[tuple[ServiceRequest, str, datetime | None, str]]:
+    """What ratings wait on the user's organisation (request, action, due, url): the owner
+    rates the firm of an accepted request, the firm rates the owner, the rated party may
+    dispute a rating within its period, the bureau answers disputes in its scope."""
+    org = user.organisation if getattr(user, "is_authenticated", False) else None
+    if org is None:
+        return []
+    items = []
+    related = ("owner", "selected_firm", "region", "service_item")
+    if org.is_owner or org.is_intermediary:
+        side = Rating.Side.OWNER if org.is_owner else Rating.Side.FIRM
+        mine = ServiceRequest.objects.filter(status__in=RATEABLE).select_related(*related)
+        mine = mine.filter(owner=org) if org.is_owner else mine.filter(selected_firm=org)
+        rated = set(Rating.objects.filter(request__in=mine, side=side).values_list("request_id", flat=True))
+        for req in mine.exclude(pk__in=rated)[:100]:
+            due = rating_due(req)
+            if due is None or due >= now:
+                action = "评价中介机构的服务" if org.is_owner else "评价项目业主"
+                items.append((req, action, due, f"/ratings/{req.code}/"))
+        received = (Rating.objects.filter(rated=org, dispute__isnull=True, status=Rating.Status.COUNTED, is_default=False)
+                    .exclude(overall=Rating.Overall.SATISFIED).select_related(*(f"request__{f}" for f in related)))
+        for rating in received[:100]:
+            due = dispute_due(rating)
+            if due >= now:
+                items.append((rating.request, f"可对“{rating.get_overall_display()}”评价提出异议", due,
+                              f"/ratings/{rating.request.code}/"))
+    elif org.is_bureau:
+        for dispute in disputes_pending(user=user).select_related(*(f"rating__request__{f}" for f in related))[:100]:
+            items.append((dispute.rating.request, f"答复{dispute.rating.rated.name}的评价异议", dispute.answer_due,
+                          f"/ratings/{dispute.rating.request.code}/"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -120,39 +188,3 @@ def firm_track_record(*, organisation_id: int, limit: int = 20) -> dict:
     for row in rows:
         row.owner_rating = ratings.get(row.pk)
     return {**totals, "amount": totals["amount"] or 0, "rows": rows}
-
-
-# ---------------------------------------------------------------------------------------
-# To-do items of ratings (registered with market.selectors.todo_for in RatingsConfig.ready)
-
-
-def rating_todo_items(user, org, now) -> list:
-    """Ratings waiting on `org`: the owner's rating of the firm and the firm's rating of
-    the owner (each by the `rating_days` deadline), a rating received that may still be
-    disputed (optional, by its dispute deadline), and for the bureau the disputes it
-    answers in its scope. A fixed number of queries."""
-    from market.selectors import _todo
-
-    items = []
-    if org.is_owner or org.is_intermediary:
-        side = Rating.Side.OWNER if org.is_owner else Rating.Side.FIRM
-        mine = ServiceRequest.objects.filter(status__in=RATEABLE, **({"owner": org} if org.is_owner else
-                                                                   {"selected_firm": org}))
-        rated = set(Rating.objects.filter(request__in=mine, side=side).values_list("request_id", flat=True))
-        completed = {r.pk: r for r in mine.select_related("owner", "selected_firm", "region", "service_item")}
-        for req in completed.values():
-            if req.pk in rated or (org.is_owner and req.status != ServiceRequest.Status.COMPLETED):
-                continue
-            due = rating_due(req)
-            if org.is_intermediary and due is not None and due < now:
-                continue  # the firm's rating of the owner is closed after the period
-            action = "评价中介机构服务（逾期默认满意）" if org.is_owner else "评价项目业主"
-            items.append(_todo(req, action, due, now, url=f"/ratings/{req.code}/"))
-        received = (Rating.objects.filter(rated=org, dispute__isnull=True).exclude(status=Rating.Status.VOIDED)
-                    .select_related("request", "request__owner", "request__region", "request__service_item"))
-        for rating in received:
-            until = dispute_due(rating)
-            if until >= now:
-                items.append(_todo(rating.request, "如对收到的评价有异议，可提出一次", until, now,
-                                   url=f"/ratings/{rating.request.code}/", optional=True))
-    return items

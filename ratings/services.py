@@ -13,15 +13,17 @@ from django.utils import timezone
 from accounts.services import notification_push
 from audit.services import record_append
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
-from core.locking import lock_rows
+from core.jurisdiction import bureau_covers
+from core.rules import rule_text
 from credit.models import CreditEvent
 from credit.services import (
     credit_event_revoke_system,
     credit_raise_rating_unsatisfied,
     credit_score_refresh,
 )
+from market.lifecycle import request_chain
 from market.models import ServiceRequest
-from market.services import _transition, request_chain
+from market.services_results import request_lock, request_mark_rated
 from ratings.models import (
     FIRM_DIMENSIONS,
     OWNER_DIMENSIONS,
@@ -29,14 +31,16 @@ from ratings.models import (
     RatingDispute,
     SectorRating,
 )
-from ratings.selectors import RATEABLE, dispute_due, rating_due
+from ratings.selectors import RATEABLE, dispute_due, rating_due, rating_inputs
 
 
 def _lock_request(request_id: int) -> ServiceRequest:
-    req = lock_rows(ServiceRequest.objects.select_related("selected_firm", "owner").filter(pk=request_id)).first()
-    if req is None:
-        raise NotAllowed("采购需求不存在。")
-    return req
+    return request_lock(request_id=request_id)
+
+
+def _score_refresh(organisation_id: int) -> None:
+    """Hand the firm's rating aggregates to credit, which recomputes and stores its score."""
+    credit_score_refresh(organisation_id=organisation_id, ratings=rating_inputs(organisation_id=organisation_id))
 
 
 def _scores(values: dict, dims) -> dict[str, int]:
@@ -74,10 +78,10 @@ def _create_owner_rating(req: ServiceRequest, *, user, now: datetime, overall: s
         overall=overall, comment=comment, created_at=now, **scores,
     )
     _record(req, kind="rating", actor=user, rating=rating, reason=comment)
-    _transition(req, name="rate", actor=user, args={"at": now},
-                reason="逾期未评价，默认满意" if is_default else "", data={"rating": rating.pk, "is_default": is_default})
+    request_mark_rated(request=req, actor=user, at=now, reason="逾期未评价，默认满意" if is_default else "",
+                       data={"rating": rating.pk, "is_default": is_default})
     credit_raise_rating_unsatisfied(rating=rating, at=now)
-    credit_score_refresh(organisation_id=rating.rated_id)
+    _score_refresh(rating.rated_id)
     return rating
 
 
@@ -108,7 +112,7 @@ def rating_submit_owner(*, user, request_id: int, scores: dict, overall: str, co
             rating = _create_owner_rating(req, user=user, now=now, overall=overall, scores=scores, comment=comment,
                                           is_default=False)
             notification_push(organisation=req.selected_firm, kind="rated", title=f"业主已评价：{req.title}",
-                              body=f"总体评价：{rating.get_overall_display()}。如有异议可在10个工作日内提出。",
+                              body=f"总体评价：{rating.get_overall_display()}。如有异议可在{rule_text('rating_dispute_workdays')}内提出。",
                               url=f"/ratings/{req.code}/", dedupe_key=f"rated:{rating.pk}")
     if late:
         rating_default_record(request_id=request_id)
@@ -178,7 +182,7 @@ def rating_submit_firm(*, user, request_id: int, scores: dict, overall: str, com
                                    overall=overall, comment=(comment or "").strip(), created_at=now, **scores)
     _record(req, kind="rating", actor=user, rating=rating, reason=rating.comment)
     notification_push(organisation=req.owner, kind="rated", title=f"中介机构已评价贵单位：{req.title}",
-                      body=f"总体评价：{rating.get_overall_display()}。如有异议可在10个工作日内提出。",
+                      body=f"总体评价：{rating.get_overall_display()}。如有异议可在{rule_text('rating_dispute_workdays')}内提出。",
                       url=f"/ratings/{req.code}/", dedupe_key=f"rated:{rating.pk}")
     return rating
 
@@ -230,7 +234,7 @@ def rating_dispute_answer(*, user, rating_id: int, keep: bool, answer: str) -> R
     if request_id is None:
         raise NotAllowed("评价不存在。")
     req = _lock_request(request_id)
-    if not (org.region.is_city or org.region_id == req.region_id):
+    if not bureau_covers(user=user, region_id=req.region_id):
         raise NotAllowed("县级工作人员只能处理本县（市、区）项目的评价异议。")
     rating = Rating.objects.get(pk=rating_id)
     dispute = RatingDispute.objects.filter(rating=rating, decision=RatingDispute.Decision.PENDING).first()
@@ -249,7 +253,7 @@ def rating_dispute_answer(*, user, rating_id: int, keep: bool, answer: str) -> R
         if event is not None and event.status != CreditEvent.Status.REVOKED:
             credit_event_revoke_system(event_id=event.pk, actor=user, reason=f"所涉评价经异议处理已作废：{answer}")
     if rating.side == Rating.Side.OWNER:
-        credit_score_refresh(organisation_id=rating.rated_id)
+        _score_refresh(rating.rated_id)
     for party in {rating.rater, rating.rated}:
         notification_push(organisation=party, kind="rating_dispute", title=f"评价异议已处理：{dispute.get_decision_display()}",
                           body=answer, url=f"/ratings/{req.code}/", dedupe_key=f"rating-dispute:{dispute.pk}")
@@ -276,7 +280,7 @@ def sector_rating_submit(*, user, request_id: int, quality: int, comment: str) -
     if errors:
         raise ValidationFailed("请按提示修改。", errors=errors)
     req = _lock_request(request_id)
-    if not (org.region.is_city or org.region_id == req.region_id):
+    if not bureau_covers(user=user, region_id=req.region_id):
         raise NotAllowed("县级工作人员只能评价本县（市、区）的项目。")
     if req.status not in RATEABLE or req.selected_firm_id is None:
         raise InvalidState("项目验收后才能评价成果质量。")
@@ -286,7 +290,7 @@ def sector_rating_submit(*, user, request_id: int, quality: int, comment: str) -
                                          comment=comment, created_at=timezone.now())
     record_append(chain=request_chain(req), kind="sector_rating", actor=user, reason=comment,
                   data={"sector_rating": rating.pk, "quality": quality})
-    credit_score_refresh(organisation_id=req.selected_firm_id)
+    _score_refresh(req.selected_firm_id)
     notification_push(organisation=req.selected_firm, kind="sector_rated", title=f"行业主管部门已评价成果质量：{req.title}",
                       body=f"成果质量 {quality} 分：{comment}", url=f"/ratings/{req.code}/",
                       dedupe_key=f"sector-rating:{rating.pk}")

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import DomainError, ValidationFailed
+from core.jurisdiction import bureau_filter
 from market.models import ServiceRequest
 from market.selectors import request_visible_to_bureau
 from ratings.models import FIRM_DIMENSIONS, OWNER_DIMENSIONS, Rating
@@ -46,8 +46,8 @@ def rating_list(request):
         qs = qs.filter(owner=org)
     elif org.is_intermediary:
         qs = qs.filter(selected_firm=org)
-    elif not org.region.is_city:
-        qs = qs.filter(region_id=org.region_id)
+    elif org.is_bureau:
+        qs = bureau_filter(qs, user=request.user)
     rows = list(qs.order_by("-status_changed_at", "-id")[:100])
     return render(request, "ratings/list.html", {
         "rows": rows, "disputes": list(disputes_pending(user=request.user)[:100]) if org.is_bureau else [],
@@ -156,11 +156,3 @@ def request_ratings(request, code: str):
         "may_firm_rate": who["is_firm"] and firm_rating is None and (due is None or now <= due),
         "may_sector_rate": who["is_bureau"] and sector is None and req.selected_firm_id is not None,
     }, status=status)
-
-
-app_name = "ratings"
-
-urlpatterns = [
-    path("ratings/", rating_list, name="list"),
-    path("ratings/<str:code>/", request_ratings, name="request"),
-]

@@ -112,7 +112,7 @@ def firm_user(
 def request_draft(*, owner: User, method: str = "draw", item: ServiceItem | None = None, **overrides) -> ServiceRequest:
     """A draft whose deadlines satisfy the rules (sign-up closes 5 working days from now)."""
     from core.calendar import workday_shift
-    from market.services import request_draft_save
+    from market.services_requests import request_draft_save
 
     now = timezone.now()
     deadline = workday_shift(now, 5)
@@ -140,7 +140,7 @@ def request_draft(*, owner: User, method: str = "draw", item: ServiceItem | None
 
 
 def published_request(*, owner: User | None = None, **overrides) -> ServiceRequest:
-    from market.services import request_publish
+    from market.services_requests import request_publish
 
     owner = owner or owner_user()
     req = request_draft(owner=owner, **overrides)

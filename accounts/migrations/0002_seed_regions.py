@@ -2,7 +2,6 @@
 
 from django.db import migrations
 
-
 # Frozen here as literal data: a migration never depends on code that may move or change.
 REGIONS = [
     {"code": "360900", "name": "宜春市", "level": "city", "parent_code": None},

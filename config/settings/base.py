@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "credit",
     "ratings",
     "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "market.tasks.sweep_deadlines", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "auction-sweep": {"task": "bidding.tasks.auctions_sweep",
                       "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
+    "ratings-sweep": {"task": "ratings.tasks.ratings_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    "credit-sweep": {"task": "credit.tasks.credit_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -22,6 +22,7 @@ from core.exceptions import DomainError
 from core.format import date_zh
 from core.models import CalendarDay, Rule
 from core.rules import RULES, rule_value
+from core.web import apply_errors, role_required
 from market.forms_bureau import (
     CalendarClearForm,
     CalendarDayForm,
@@ -40,7 +41,6 @@ from market.services_rules import (
     calendar_day_set,
     rule_set,
 )
-from market.views.common import apply_errors, role_required
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 20

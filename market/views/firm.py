@@ -20,6 +20,7 @@ from accounts.registration import PLACEHOLDER_SUFFIX, intermediary_register
 from accounts.services import document_store, throttle_exceeded
 from core.exceptions import DomainError, ValidationFailed
 from core.rules import rule_value
+from core.web import apply_errors, role_required
 from credit.selectors import credit_restriction
 from market.forms_firm import (
     COMMITMENT_TEXT,
@@ -35,10 +36,8 @@ from market.services import (
     entry_submit,
     qualification_add,
     qualification_remove,
-    requests_sweep_due,
     staff_add,
 )
-from market.views.common import apply_errors, role_required
 
 PAGE_SIZE = 20
 EDITABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED)
@@ -274,7 +273,6 @@ def entry_submit_view(request):
 @role_required("intermediary")
 def invitations(request):
     """Invitations pushed to the firm (采购邀请), newest first; app.js prepends live ones."""
-    requests_sweep_due()  # so the statuses shown are current
     org = request.user.organisation
     queryset = (
         Invitation.objects.filter(organisation=org)
@@ -299,7 +297,6 @@ def invitations(request):
 @role_required("intermediary")
 def signups(request):
     """The firm's sign-ups with the current status of each request."""
-    requests_sweep_due()
     queryset = (
         SignUp.objects.filter(organisation=request.user.organisation)
         .select_related("request", "request__region", "request__service_item")

@@ -1,55 +1,43 @@
 """Pages and actions of a request's life after selection: the lifecycle panel of the
-request page (confirm, decline, direct pick, object, answer, contract, deliver, accept,
-termination), the to-do list (待办), overdue warnings, and the bureau's direct-pick
-policy and supervision pages.
+request page (confirm, decline, object, answer, contract, deliver, accept, termination),
+the to-do list (待办) and overdue warnings.
 
 Thin adapters: each action posts to one service; a service error becomes its Chinese
 message with its 4xx status (never a 500), success goes back to the request page.
 """
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import (
-    require_http_methods,
     require_POST,
     require_safe,
 )
 
-from accounts.models import Region
-from audit.selectors import chain_records
-from bidding.services_selection import request_confirm, request_decline
-from core.exceptions import DomainError, field_error
-from core.format import MoneyParseError, money_parse
+from core.exceptions import DomainError
+from core.web import id_or_404
+from credit.selectors import sanction_summary
 from market import selectors
 from market.models import (
-    DirectPickPolicy,
     Objection,
     ServiceRequest,
     SignUp,
     TerminationRequest,
 )
-from market.services_lifecycle import (
-    POLICY_CHAIN,
+from market.services_results import (
     contract_upload,
-    direct_pick_candidates,
-    direct_pick_open,
-    direct_pick_policy_set,
     objection_answer,
     objection_lodge,
     request_accept,
-    request_direct_pick,
+    request_confirm,
+    request_decline,
     result_deliver,
     termination_ask,
     termination_decide,
 )
-from market.views.common import role_required
 
 S = ServiceRequest.Status
 PANEL_ID = "lifecycle-panel"
@@ -87,13 +75,12 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
     )
     pending_objection = next((o for o in objections if o.status == Objection.Status.PENDING), None)
     pending_termination = next((t for t in terminations if t.status == TerminationRequest.Status.PENDING), None)
-    open_route = direct_pick_open(req) if is_owner else ""
     party = is_owner or is_firm or is_bureau
     in_publicity = req.status == S.PUBLICITY and req.publicity_ends_at and req.publicity_ends_at > now
     return {
         "life": {
             "panel_id": PANEL_ID,
-            "shown": req.status in STEP_NOTES or bool(open_route) or req.direct_pick,
+            "shown": req.status in STEP_NOTES or req.direct_pick,
             "note": STEP_NOTES.get(req.status, ""),
             "is_owner": is_owner,
             "is_firm": is_firm,
@@ -115,9 +102,8 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
             and pending_termination is None,
             "can_decide_termination": is_bureau and pending_termination is not None,
             "pending_termination": pending_termination,
-            "direct_pick_route": open_route,
-            "candidates": direct_pick_candidates(request=req) if open_route else [],
             "price": selectors.request_price(req),
+            "decline_sanction": sanction_summary("declined"),
             # The signed notices (portal): once the owner confirmed a selected firm.
             "notices": req.selected_firm_id is not None and req.status in NOTICE_STATES,
             "award_notice": req.selected_firm_id is not None and req.status in NOTICE_STATES
@@ -133,6 +119,12 @@ ACTION_FIELDS = {
     "answer": ("decision", "answer"), "contract": ("amount", "document"), "deliver": ("document",),
     "accept": ("comment",), "terminate": ("reason", "evidence"), "decide": ("decision", "answer"),
 }
+# Which panel flag shows each action's form.
+ACTION_SHOWN = {
+    "confirm": "can_confirm", "decline": "can_decline", "object": "can_object", "answer": "can_answer",
+    "deliver": "can_deliver", "accept": "can_accept", "terminate": "can_ask_termination",
+    "decide": "can_decide_termination",
+}
 
 
 def _error_context(action: str, exc: DomainError, posted: dict) -> dict:
@@ -144,15 +136,21 @@ def _error_context(action: str, exc: DomainError, posted: dict) -> dict:
         name = {"file": fields[-1] if fields else name}.get(name, name)
         errors.setdefault(name if name in fields else "", []).extend(msgs)
     summary = exc.message if not errors or "" in errors else "请按提示修改后重新提交。"
-    if "" in errors:
-        errors.pop("")
+    errors.pop("", None)
     return {"action": action, "message": summary, "errors": errors, "posted": posted}
 
 
-def _action(request, code: str, run, done: str, *, action: str):
+def _shown(life: dict, action: str) -> bool:
+    if action == "contract":
+        return life["can_contract_owner"] or life["can_contract_firm"]
+    return bool(life.get(ACTION_SHOWN.get(action, ""), False))
+
+
+def request_action(request, code: str, run, done: str, *, action: str = ""):
     """Run `run(req)` for the request `code`. Success: a message and the request page.
-    A refusal re-renders the request page in place (status 4xx) with the error beside its
-    field and what was typed kept (a file field asks to choose the file again)."""
+    A refusal re-renders the request page in place with its 4xx status: the error beside
+    its field and what was typed kept (a file field asks to choose the file again); when
+    the action's form is not on the page (any more), the reason stands above the page."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("market:request_detail", args=[code]))
     req = get_object_or_404(ServiceRequest.objects.exclude(status=S.DRAFT), code=code)
@@ -165,16 +163,7 @@ def _action(request, code: str, run, done: str, *, action: str):
         context = request_detail_context(request, req)
         life = context["life"]
         error = _error_context(action, exc, request.POST.dict())
-        shown = {
-            "confirm": life["can_confirm"], "decline": life["can_decline"], "direct_pick": bool(life["direct_pick_route"]),
-            "object": life["can_object"], "answer": life["can_answer"],
-            "contract": life["can_contract_owner"] or life["can_contract_firm"], "deliver": life["can_deliver"],
-            "accept": life["can_accept"], "terminate": life["can_ask_termination"],
-            "decide": life["can_decide_termination"],
-        }.get(action, False)
-        if not (shown and life["shown"]):
-            # The form is gone (the request moved on, or it was never the user's to use):
-            # the reason goes above the page, in full.
+        if not (action and life["shown"] and _shown(life, action)):
             error = {**error, "action": "", "message": exc.message, "floating": True}
         life["error"] = error
         return render(request, "market/public/request_detail.html", context, status=exc.status_code)
@@ -182,43 +171,22 @@ def _action(request, code: str, run, done: str, *, action: str):
     return redirect("market:request_detail", code=code)
 
 
-def _typed_amount(raw) -> Decimal:
-    """The contract amount as a person typed it ("83,000.00", "8.3万"), or a field error."""
-    try:
-        return money_parse(raw or "", label="合同金额")
-    except MoneyParseError as exc:
-        raise field_error("amount", exc.message) from None
-
-
-def _pk(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 @require_POST
 def life_confirm(request, code):
-    return _action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。",
-                   action="confirm")
+    return request_action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user),
+                          "已确认选取结果，结果进入公示。", action="confirm")
 
 
 @require_POST
 def life_decline(request, code):
-    return _action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
-                                                             reason=request.POST.get("reason", "")), "已放弃中选。", action="decline")
-
-
-@require_POST
-def life_direct_pick(request, code):
-    return _action(request, code, lambda r: request_direct_pick(
-        request_id=r.pk, user=request.user, firm_id=_pk(request.POST.get("firm")), reason=request.POST.get("reason", "")
-    ), "已直接选取中介机构，请确认选取结果。", action="direct_pick")
+    return request_action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
+                                                             reason=request.POST.get("reason", "")), "已放弃中选。",
+                          action="decline")
 
 
 @require_POST
 def life_object(request, code):
-    return _action(request, code, lambda r: objection_lodge(
+    return request_action(request, code, lambda r: objection_lodge(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         attachment=request.FILES.get("attachment"),
     ), "质疑已提交，行政审批局将在规定期限内书面答复。", action="object")
@@ -227,37 +195,36 @@ def life_object(request, code):
 @require_POST
 def life_answer(request, code):
     uphold = request.POST.get("decision") == "uphold"
-    return _action(request, code, lambda r: objection_answer(
-        objection_id=_pk(request.POST.get("objection")), user=request.user, uphold=uphold,
+    return request_action(request, code, lambda r: objection_answer(
+        objection_id=id_or_404(request.POST.get("objection")), user=request.user, uphold=uphold,
         answer=request.POST.get("answer", ""), false_materials=uphold and request.POST.get("false_materials") == "1",
     ), "质疑已答复。", action="answer")
 
 
 @require_POST
 def life_contract(request, code):
-    return _action(request, code, lambda r: contract_upload(
-        request_id=r.pk, user=request.user, document=request.FILES.get("document"),
-        amount=_typed_amount(request.POST.get("amount")),
+    return request_action(request, code, lambda r: contract_upload(
+        request_id=r.pk, user=request.user, document=request.FILES.get("document"), amount=request.POST.get("amount"),
     ), "合同已上传，已通知对方。", action="contract")
 
 
 @require_POST
 def life_deliver(request, code):
-    return _action(request, code, lambda r: result_deliver(
-        request_id=r.pk, user=request.user, document=request.FILES.get("document")), "服务成果已提交，等待业主验收。",
-        action="deliver")
+    return request_action(request, code, lambda r: result_deliver(
+        request_id=r.pk, user=request.user, document=request.FILES.get("document")),
+                          "服务成果已提交，等待业主验收。", action="deliver")
 
 
 @require_POST
 def life_accept(request, code):
-    return _action(request, code, lambda r: request_accept(
-        request_id=r.pk, user=request.user, comment=request.POST.get("comment", ""),
-    ), "已验收通过，请在评价期限内评价服务。", action="accept")
+    return request_action(request, code, lambda r: request_accept(
+        request_id=r.pk, user=request.user, comment=request.POST.get("comment", "")),
+                          "已验收通过，请在评价期限内评价服务。", action="accept")
 
 
 @require_POST
 def life_terminate_ask(request, code):
-    return _action(request, code, lambda r: termination_ask(
+    return request_action(request, code, lambda r: termination_ask(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         evidence=request.FILES.get("evidence"),
     ), "终止申请已提交行政审批局。", action="terminate")
@@ -266,8 +233,8 @@ def life_terminate_ask(request, code):
 @require_POST
 def life_terminate_decide(request, code):
     grant = request.POST.get("decision") == "grant"
-    return _action(request, code, lambda r: termination_decide(
-        termination_id=_pk(request.POST.get("termination")), user=request.user, grant=grant,
+    return request_action(request, code, lambda r: termination_decide(
+        termination_id=id_or_404(request.POST.get("termination")), user=request.user, grant=grant,
         answer=request.POST.get("answer", ""),
     ), "终止申请已处理。", action="decide")
 
@@ -281,9 +248,6 @@ def todo(request):
     """What waits on the user's organisation (待办), and by when."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    from market.services import requests_sweep_due
-
-    requests_sweep_due()  # the lazy check: a closed auction or a due draw shows its confirmation
     items = selectors.todo_for(user=request.user)
     return render(request, "market/todo.html", {"items": items, "now": timezone.now()})
 
@@ -297,52 +261,9 @@ def overdue(request):
     return render(request, "market/overdue.html", {"page": page})
 
 
-# ---------------------------------------------------------------------------------------
-# Bureau: direct-pick policy and supervision
-
-
-@role_required("bureau")
-@require_http_methods(["GET", "POST"])
-def bureau_direct_pick_policies(request):
-    """Where requests may be published for direct pick: one switch per region and funding
-    type, with its source; city staff change it, every change is audited."""
-    status, error = 200, ""
-    if request.method == "POST":
-        try:
-            direct_pick_policy_set(
-                user=request.user, region_code=request.POST.get("region", ""), funding=request.POST.get("funding", ""),
-                allowed=request.POST.get("allowed") == "1", source=request.POST.get("source", ""),
-            )
-        except DomainError as exc:
-            status, error = exc.status_code, exc.message
-        else:
-            messages.success(request, "直接选取适用范围已更新。")
-            return redirect("market:bureau_direct_pick_policies")
-    policies = {(p.region_id, p.funding): p for p in DirectPickPolicy.objects.select_related("updated_by")}
-    rows = [
-        {"region": region, "funding": value, "funding_label": label, "policy": policies.get((region.pk, value))}
-        for region in Region.objects.order_by("sort_order", "code")
-        for value, label in ServiceRequest.Funding.choices
-    ]
-    context = {
-        "rows": rows, "error": error, "can_edit": request.user.organisation.region.is_city,
-        "history": chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20],
-    }
-    return render(request, "market/bureau/direct_pick_policies.html", context, status=status)
-
-
-@role_required("bureau")
-@require_safe
-def bureau_direct_picks(request):
-    """Every direct pick in scope, flagged for supervision."""
-    page = Paginator(selectors.direct_picks_for_bureau(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "market/bureau/direct_picks.html", {"page": page})
-
-
 urlpatterns = [
     path("requests/<str:code>/life/confirm/", life_confirm, name="life_confirm"),
     path("requests/<str:code>/life/decline/", life_decline, name="life_decline"),
-    path("requests/<str:code>/life/direct-pick/", life_direct_pick, name="life_direct_pick"),
     path("requests/<str:code>/life/object/", life_object, name="life_object"),
     path("requests/<str:code>/life/answer/", life_answer, name="life_answer"),
     path("requests/<str:code>/life/contract/", life_contract, name="life_contract"),
@@ -352,6 +273,4 @@ urlpatterns = [
     path("requests/<str:code>/life/terminate/decide/", life_terminate_decide, name="life_terminate_decide"),
     path("todo/", todo, name="todo"),
     path("overdue/", overdue, name="overdue"),
-    path("bureau/direct-pick-policies/", bureau_direct_pick_policies, name="bureau_direct_pick_policies"),
-    path("bureau/direct-picks/", bureau_direct_picks, name="bureau_direct_picks"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import (
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.exceptions import DomainError, InvalidState, ValidationFailed
+from core.web import apply_errors, error_response, role_required
 from market.forms_owner import (
     CancelForm,
     RepublishForm,
@@ -27,13 +28,12 @@ from market.forms_owner import (
 )
 from market.models import ServiceRequest
 from market.selectors import signup_counts
-from market.services import (
+from market.services_requests import (
     request_cancel,
     request_draft_save,
     request_publish,
     request_republish,
 )
-from market.views.common import apply_errors, error_response, role_required
 
 PAGE_SIZE = 50
 

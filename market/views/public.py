@@ -23,10 +23,11 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import Document, Organisation, Region
 from audit.selectors import chain_records
-from bidding.services import signup_create
 from core.exceptions import DomainError
 from credit.selectors import credit_restriction
+from core.web import role_required
 from market import selectors
+from market.lifecycle import request_chain
 from market.models import (
     Entry,
     Qualification,
@@ -34,8 +35,8 @@ from market.models import (
     ServiceRequest,
     SignUp,
 )
-from market.services import request_chain, request_refresh, requests_sweep_due
-from market.views.common import role_required
+from market.selection import method_choices, request_panels
+from market.services_requests import request_refresh, signup_create
 from market.views.lifecycle import lifecycle_context
 
 PAGE_SIZE = 20
@@ -118,7 +119,7 @@ def dashboard(request):
     if org is None:
         if user.is_staff or user.is_superuser:
             return redirect("/admin/")
-        return render(request, "market/error.html", {"message": "您的账号尚未关联任何机构，请联系宜春市行政审批局。"}, status=403)
+        return render(request, "error.html", {"message": "您的账号尚未关联任何机构，请联系宜春市行政审批局。"}, status=403)
     if org.is_owner:
         return redirect("/owner/requests/")
     if org.is_bureau:
@@ -153,7 +154,7 @@ class AnnouncementFilterForm(_FilterForm):
         label="服务事项", queryset=ServiceItem.objects.all(), required=False, to_field_name="code",
         empty_label="全部事项",
     )
-    method = forms.ChoiceField(label="选取方式", required=False, choices=[("", "全部方式"), *ServiceRequest.Method.choices])
+    method = forms.ChoiceField(label="选取方式", required=False, choices=lambda: [("", "全部方式"), *method_choices()])
     status = forms.ChoiceField(
         label="状态", required=False,
         choices=[("", "全部状态"), *((v, label) for v, label in ServiceRequest.Status.choices if v in selectors.PUBLIC_STATUSES)],
@@ -163,7 +164,6 @@ class AnnouncementFilterForm(_FilterForm):
 @require_GET
 def announcement_list(request):
     """Public announcements with filters and search; htmx swaps only the results."""
-    requests_sweep_due()  # the lazy deadline check; one query when nothing is due
     form = AnnouncementFilterForm(request.GET or None)
     data = _cleaned(form)
     queryset = selectors.announcement_list(
@@ -282,6 +282,7 @@ def request_detail_context(request, req: ServiceRequest) -> dict:
         "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
         **lifecycle_context(request.user, req),
         **announcement_extras_context(request.user, req),
+        "panels": request_panels(req, request.user),
     }
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from bidding.models import Auction
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from bidding.services_auction import auction_advance, bid_place
 from market.models import ServiceRequest
-from market.services import request_close_signup
+from market.services_requests import request_close_signup
 from tests.factories import firm_user, owner_user, published_request
 
 

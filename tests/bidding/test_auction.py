@@ -5,15 +5,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Auction, Bid, Bidder, BidRejection
-from bidding.services_auction import auction_advance, auctions_sweep_due, bid_place
-from bidding.services_selection import request_decline
+from bidding.services_auction import auction_advance, auction_default_step, auctions_sweep_due, bid_place
+from market.services_results import request_decline
 from core.models import Rule
 from market.models import ServiceRequest
-from market.services import request_chain, requests_sweep_due
+from market.lifecycle import request_chain
+from market.services_requests import requests_sweep_due
 from tests.bidding.auction_support import auction_case, bid, end_in
 from tests.factories import firm_user
 
@@ -45,9 +47,9 @@ def test_closing_signup_schedules_the_auction_with_the_rules():
 
 def test_default_step_reads_the_rule():
     case = auction_case(3, started=False, ceiling="100000.00")
-    assert case.request.effective_min_step == Decimal("500.00")
+    assert auction_default_step(ceiling=case.request.ceiling) == Decimal("500.00")
     Rule.objects.filter(key="auction_default_step_percent").update(value=Decimal("1.5"))
-    assert case.request.effective_min_step == Decimal("1500.00")
+    assert auction_default_step(ceiling=case.request.ceiling) == Decimal("1500.00")
 
 
 def test_allowing_abnormally_low_keeps_only_the_request_floor():
@@ -60,7 +62,7 @@ def test_allowing_abnormally_low_keeps_only_the_request_floor():
 def test_first_bid_at_the_ceiling_is_accepted_and_above_is_refused():
     case = auction_case(3)
     above = bid(case, case.firms[0], "100000.01")
-    assert not above.accepted and above.code == "above_ceiling" and "100000.00" in above.message
+    assert not above.accepted and above.code == "above_ceiling" and "100,000.00 元" in above.message
     ok = bid(case, case.firms[0], "100000.00")
     assert ok.accepted and ok.seq == 1
     a = case.refresh()
@@ -73,9 +75,9 @@ def test_step_rule_refuses_small_and_equal_decrements():
     case = auction_case(3)
     assert bid(case, case.firms[0], "90000.00").accepted
     equal = bid(case, case.firms[1], "90000.00")
-    assert equal.code == "step_too_small" and "89500.00" in equal.message
-    assert bid(case, case.firms[1], "89500.01").code == "step_too_small"
-    assert bid(case, case.firms[1], "89500.00").accepted
+    assert equal.code == "step_too_small" and "89,500.00 元" in equal.message
+    assert bid(case, case.firms[2], "89500.01").code == "step_too_small"
+    assert bid(case, case.firms[2], "89500.00").accepted
     amounts = list(Bid.objects.filter(auction=case.auction).order_by("seq").values_list("amount", flat=True))
     assert amounts == sorted(amounts, reverse=True) and len(set(amounts)) == len(amounts)
 
@@ -83,13 +85,14 @@ def test_step_rule_refuses_small_and_equal_decrements():
 def test_below_the_abnormally_low_line_is_refused():
     case = auction_case(3)
     low = bid(case, case.firms[0], "59999.99")
-    assert low.code == "below_floor" and "60000.00" in low.message
+    assert low.code == "below_floor" and "60,000.00 元" in low.message
     assert bid(case, case.firms[0], "60000.00").accepted
 
 
 def test_invalid_amounts_and_client_ids_are_invalid():
     case = auction_case(3)
-    for amount in ["abc", "-5", "0", "100.001", None, True, "NaN", "Infinity", [1]]:
+    for amount in ["abc", "-5", "0", "100.001", None, True, "NaN", "Infinity", [1], "1E+30", "1e12"]:
+        cache.clear()  # each attempt counts against the rate limit (tested below); here only the amount
         assert bid(case, case.firms[0], amount).code == "invalid", amount
     no_id = bid_place(auction_id=case.auction.pk, user=case.firms[0], amount="90000", client_id="not-a-uuid")
     assert no_id.code == "invalid" and no_id.client_id == "not-a-uuid"
@@ -103,6 +106,18 @@ def test_rate_limit_refuses_the_third_bid_in_a_second():
     third = bid(case, firm, "97000.00")
     assert third.code == "rate_limited"
     assert bid(case, case.firms[1], "97000.00").accepted  # per bidder, not per auction
+
+
+def test_refused_attempts_count_against_the_rate_limit_and_are_not_stored():
+    case = auction_case(3)
+    firm = case.firms[0]
+    answers = [bid(case, firm, "200000.00") for _ in range(6)]  # above the ceiling, all in one second
+    assert [a.code for a in answers[:2]] == ["above_ceiling", "above_ceiling"]
+    assert {a.code for a in answers[2:]} == {"rate_limited"}
+    assert BidRejection.objects.filter(auction=case.auction, organisation=firm.organisation).count() == 2
+    # A repeat of an answered bid still gets its first answer, even past the limit.
+    again = bid_place(auction_id=case.auction.pk, user=firm, amount="200000.00", client_id=answers[0].client_id)
+    assert again.code == "above_ceiling"
 
 
 def test_rate_limit_is_a_rule():

@@ -11,7 +11,7 @@ from django.db import connection
 from audit.selectors import chain_verify
 from bidding.models import Auction, Bid
 from bidding.services_auction import auction_advance, bid_place
-from market.services import request_chain
+from market.lifecycle import request_chain
 from tests.bidding.auction_support import auction_case, end_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from bidding import draw as recipe
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from bidding.services_draw import draw_run
 from market.models import ServiceRequest
-from market.services import requests_sweep_due
+from market.services_requests import requests_sweep_due
 from tests.factories import firm_user, owner_user, published_request, service_item
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from bidding.services_draw import draw_run
 from market.models import ServiceRequest
-from market.services import request_chain, request_refresh, requests_sweep_due
+from market.lifecycle import request_chain
+from market.services_requests import request_refresh, requests_sweep_due
 from tests.factories import firm_user, owner_user, published_request, service_item
 from tests.market.test_races import run_threads
 

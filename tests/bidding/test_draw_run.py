@@ -14,11 +14,12 @@ from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding import draw as recipe
 from bidding.models import Draw
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from bidding.services_draw import draw_run, draws_sweep_due
 from core.models import Rule
 from market.models import Qualification, RequestExclusion, ServiceRequest
-from market.services import request_chain, request_refresh, requests_sweep_due
+from market.lifecycle import request_chain
+from market.services_requests import request_refresh, requests_sweep_due
 from market.tasks import sweep_deadlines
 from tests.factories import firm_user, published_request, service_item
 
@@ -175,8 +176,8 @@ def test_owner_and_winner_are_notified(owner):
     req = _selecting(owner, 3)
     _make_due(req)
     result = draw_run(request_id=req.pk)
-    assert Notification.objects.filter(organisation=req.owner, kind="draw_result").count() == 1
-    assert Notification.objects.filter(organisation=result.winner, kind="draw_selected").count() == 1
+    assert Notification.objects.filter(organisation=req.owner, kind="selection_result").count() == 1
+    assert Notification.objects.filter(organisation=result.winner, kind="selection_selected").count() == 1
 
 
 def test_stored_record_verifies_in_python_and_with_the_command_line_tool(owner, client):

@@ -9,13 +9,14 @@ from django.utils import timezone
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
-from bidding.services import signup_create
-from bidding.services_selection import request_confirm, request_decline
+from market.services_requests import signup_create
+from market.services_results import request_confirm, request_decline
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent
 from credit.selectors import credit_restriction
 from market.models import ServiceRequest
-from market.services import request_chain, requests_sweep_due
+from market.lifecycle import request_chain
+from market.services_requests import requests_sweep_due
 from tests.factories import firm_user, published_request, service_item
 
 pytestmark = pytest.mark.django_db
@@ -77,9 +78,9 @@ def test_declining_winner_is_replaced_by_the_next_in_the_ranking_and_sanctioned(
     assert credit_restriction(organisation_id=ranked[0].pk) is not None
     last = chain_records(chain=request_chain(req)).last()
     assert last.data["transition"] == "substitute"
-    assert (last.data["declined"], last.data["substitute"], last.data["position"]) == (ranked[0].uscc, ranked[1].uscc, 2)
+    assert (last.data["declined"], last.data["substitute"]) == (ranked[0].uscc, ranked[1].uscc)
     assert Draw.objects.filter(request=req).count() == 1  # never a second draw
-    assert Notification.objects.filter(organisation=ranked[1], kind="draw_selected").exists()
+    assert Notification.objects.filter(organisation=ranked[1], kind="selection_selected").exists()
     assert Notification.objects.filter(organisation=req.owner, kind="selection_declined").exists()
     # The substitute is confirmed like the first winner.
     assert request_confirm(request_id=req.pk, user=owner).status == ServiceRequest.Status.PUBLICITY

@@ -25,7 +25,7 @@ from credit.services import (
     credit_raise_service_overdue,
     sanction_rule_set,
 )
-from market.tasks import sweep_deadlines
+from credit.tasks import credit_sweep
 from tests.credit.helpers import evidence_for
 from tests.factories import bureau_user, firm_user, published_request
 
@@ -179,7 +179,7 @@ def test_restrictions_lift_by_themselves_and_the_firm_is_told():
                                               at=timezone.now() - timedelta(days=200))
     # The selector ignores the ended event before any sweep has run.
     assert credit_restriction(organisation_id=firm.organisation_id) is None
-    sweep_deadlines()
+    credit_sweep()
     event.refresh_from_db()
     assert event.status == "expired"
     assert Notification.objects.filter(organisation=firm.organisation, title__contains="到期解除").count() == 1

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import Notification, Organisation
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
-from bidding.services import signup_create
-from bidding.services_selection import request_confirm, request_decline
+from market.services_requests import signup_create
+from market.services_results import request_confirm, request_decline
 from core.calendar import workday_due
 from core.exceptions import InvalidState, NotAllowed, NotEligible, ValidationFailed
 from core.models import Rule
@@ -26,25 +26,20 @@ from market.models import (
     TerminationRequest,
 )
 from market.selectors import overdue_warnings_for, todo_for
-from market.services import (
-    request_chain,
-    request_publish,
-    request_refresh,
-    requests_sweep_due,
-)
-from market.services_lifecycle import (
+from market.lifecycle import request_chain
+from market.services_requests import request_publish, request_refresh, requests_sweep_due
+from market.services_results import (
     contract_upload,
-    direct_pick_policy_set,
     objection_answer,
     objection_lodge,
     publicity_end,
     request_accept,
-    request_direct_pick,
     requests_overdue_sweep,
     result_deliver,
     termination_ask,
     termination_decide,
 )
+from bidding.services_direct import direct_pick_policy_set, request_direct_pick
 from tests.factories import (
     bureau_user,
     firm_user,
@@ -157,7 +152,7 @@ def test_a_registrant_objects_inside_publicity_and_publicity_pauses(owner):
     assert req.status == S.OBJECTION
     assert objection.attachment.sha256 and objection.against == ranked(req)[0]
     assert req.publicity_remaining_seconds > 0
-    assert objection.answer_due == workday_due(objection.lodged_at, 5)
+    assert objection.answer_due == workday_due(objection.filed_at, 5)
 
 
 def test_objection_outside_publicity_is_refused(owner):
@@ -276,7 +271,7 @@ def test_termination_for_breach_asked_by_owner_decided_by_bureau(owner):
     termination_decide(termination_id=ask.pk, user=bureau_user(), grant=True, answer="违约属实，终止合同。")
     req.refresh_from_db()
     assert req.status == S.TERMINATED
-    assert TerminationRequest.objects.get(pk=ask.pk).status == TerminationRequest.Status.GRANTED
+    assert TerminationRequest.objects.get(pk=ask.pk).status == TerminationRequest.Status.UPHELD
     assert CreditEvent.objects.filter(organisation=req.selected_firm, cause_key=f"terminated:{req.code}").count() == 1
 
 
@@ -389,7 +384,7 @@ def failed_twice(owner) -> tuple[ServiceRequest, list]:
     with pytest.raises(InvalidState):  # not after the first failure
         request_direct_pick(request_id=req.pk, user=owner, firm_id=users[0].organisation_id, reason="急需")
     from core.calendar import workday_shift
-    from market.services import request_republish
+    from market.services_requests import request_republish
 
     deadline = workday_shift(timezone.now(), 4)
     request_republish(request_id=req.pk, user=owner, signup_deadline=deadline, selection_at=workday_shift(deadline, 1))
@@ -416,7 +411,7 @@ def test_after_the_second_failure_the_owner_picks_a_registrant_directly_with_a_r
     assert picked.status == S.AWAITING_CONFIRMATION and picked.selected_firm == users[0].organisation
     assert picked.direct_pick and picked.direct_pick_reason == "工期紧急" and picked.confirm_due
     last = chain_records(chain=request_chain(req)).last()
-    assert last.data["transition"] == "pick_directly" and last.reason == "工期紧急"
+    assert last.data["transition"] == "select" and last.reason == "工期紧急" and last.data["route"] == "after_failures"
     assert request_confirm(request_id=req.pk, user=owner).status == S.PUBLICITY
 
 
@@ -491,7 +486,7 @@ def test_objection_upheld_for_false_materials_raises_a_removal(owner, false_mate
 
 
 def test_completed_request_page_links_to_its_ratings(client, owner):
-    from market import services_lifecycle as life
+    from market import services_results as life
 
     req = in_service(owner)
     life.result_deliver(request_id=req.pk, user=user_of(req.selected_firm), document=pdf("result.pdf"))

@@ -5,9 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Notification
 from audit.selectors import chain_records
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
-from market.services import request_chain
+from market.lifecycle import request_chain
 from market.services_announcement import attachment_add, clarification_answer, clarification_ask
 from tests.factories import firm_user, owner_user, published_request, service_item
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Document, Organisation, User
 from accounts.services import document_store
-from bidding.services import invitations_push, signup_create
+from market.services_requests import invitations_push, signup_create
 from core.models import Rule
 from market.models import (
     Entry,

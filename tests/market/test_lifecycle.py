@@ -7,21 +7,21 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from core.calendar import workday_shift
 from core.exceptions import InvalidState, ValidationFailed
 from core.models import Rule
 from market.models import ServiceRequest
-from market.services import (
+from market.services_requests import (
     request_cancel,
-    request_chain,
     request_close_signup,
     request_refresh,
     request_republish,
     requests_sweep_due,
 )
+from market.lifecycle import request_chain
 from market.tasks import sweep_deadlines
-from tests.factories import firm_user, published_request, request_draft, service_item
+from tests.factories import firm_user, owner_user, published_request, request_draft, service_item
 
 pytestmark = pytest.mark.django_db
 
@@ -153,10 +153,64 @@ def test_cancel_needs_a_reason_and_is_refused_after_selection_starts(owner):
 def test_every_state_of_the_lifecycle_is_named():
     names = set(ServiceRequest.Status.values)
     assert {"draft", "published", "selecting", "awaiting_confirmation", "publicity", "objection", "contracting",
-            "in_service", "delivered", "completed", "rated", "closed", "cancelled", "failed", "terminated"} <= names
+            "in_service", "delivered", "completed", "rated", "cancelled", "failed", "terminated"} == names
 
 
 def test_status_cannot_be_assigned_directly(owner):
     req = request_draft(owner=owner)
     with pytest.raises(AttributeError):
         req.status = ServiceRequest.Status.PUBLISHED
+
+
+# The request's whole state machine, pinned: a change here must be a decision.
+TRANSITIONS = sorted([
+    ("draft", "publish", "published"), ("failed", "publish", "published"),
+    ("published", "close_signup", "selecting"),
+    ("draft", "cancel", "cancelled"), ("published", "cancel", "cancelled"), ("failed", "cancel", "cancelled"),
+    ("selecting", "select", "awaiting_confirmation"), ("failed", "select", "awaiting_confirmation"),
+    ("awaiting_confirmation", "substitute", "awaiting_confirmation"), ("publicity", "substitute", "awaiting_confirmation"),
+    ("published", "fail", "failed"), ("selecting", "fail", "failed"), ("awaiting_confirmation", "fail", "failed"),
+    ("publicity", "fail", "failed"), ("objection", "fail", "failed"),
+    ("awaiting_confirmation", "confirm", "publicity"),
+    ("publicity", "lodge_objection", "objection"),
+    ("objection", "uphold_objection", "publicity"), ("objection", "dismiss_objection", "publicity"),
+    ("publicity", "end_publicity", "contracting"),
+    ("contracting", "start_service", "in_service"),
+    ("in_service", "deliver", "delivered"),
+    ("delivered", "accept", "completed"),
+    ("completed", "rate", "rated"),
+    ("contracting", "terminate", "terminated"), ("in_service", "terminate", "terminated"),
+    ("delivered", "terminate", "terminated"),
+])
+
+
+def test_the_transition_table_is_pinned():
+    from market.lifecycle import transition_table
+
+    assert transition_table() == TRANSITIONS
+
+
+def test_every_state_is_reachable_from_draft_and_final_states_have_no_way_out():
+    from market.lifecycle import FINAL, transition_table
+
+    reached, frontier = {"draft"}, ["draft"]
+    while frontier:
+        state = frontier.pop()
+        for source, _name, target in transition_table():
+            if source == state and target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    assert reached == set(ServiceRequest.Status.values)
+    assert not {source for source, _n, _t in transition_table()} & set(FINAL)
+
+
+def test_a_transition_refuses_an_actor_without_the_permission(owner):
+    from core.exceptions import NotAllowed
+    from market.lifecycle import request_fire
+
+    req = request_draft(owner=owner)
+    stranger = owner_user()
+    with pytest.raises(NotAllowed):
+        request_fire(req, "publish", actor=stranger, at=timezone.now())
+    with pytest.raises(NotAllowed):  # the platform itself may not publish an owner's request
+        request_fire(req, "publish", actor=None, at=timezone.now())

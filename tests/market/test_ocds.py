@@ -25,7 +25,7 @@ def test_a_draft_is_not_published(client, owner):
 
 
 def test_open_request_is_an_active_tender_without_secrets(client, owner, firm):
-    from bidding.services import signup_create
+    from market.services_requests import signup_create
 
     req = published_request(owner=owner)
     signup_create(request_id=req.pk, user=firm)
@@ -65,7 +65,7 @@ def test_selection_adds_the_award_and_signing_the_contract(client, owner):
 def test_failed_request_is_unsuccessful(client, owner):
     from datetime import timedelta
 
-    from market.services import requests_sweep_due
+    from market.services_requests import requests_sweep_due
 
     req = published_request(owner=owner)
     ServiceRequest.objects.filter(pk=req.pk).update(signup_deadline=timezone.now() - timedelta(seconds=1))

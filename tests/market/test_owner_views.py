@@ -15,7 +15,7 @@ from core.calendar import workday_add, workday_is, workday_shift
 from core.rules import rule_int
 from market.forms_owner import default_deadlines
 from market.models import Invitation, RequestExclusion, ServiceRequest, SignUp
-from market.services import request_close_signup
+from market.services_requests import request_close_signup
 from tests.factories import (
     firm_user,
     owner_user,

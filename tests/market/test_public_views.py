@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import document_store
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from market.models import Entry, Qualification, ServiceRequest, SignUp, StaffMember
-from market.services import request_close_signup, request_draft_save, request_publish
+from market.services_requests import request_close_signup, request_draft_save, request_publish
 from tests.factories import (
     bureau_user,
     firm_user,
@@ -278,7 +278,7 @@ def test_failed_request_shows_reason_after_lazy_deadline_check(client, owner):
 
 
 def test_cancelled_request_shows_reason(client, owner):
-    from market.services import request_cancel
+    from market.services_requests import request_cancel
 
     req = published_request(owner=owner)
     request_cancel(request_id=req.pk, user=owner, reason="项目规划调整，暂缓实施")
@@ -286,10 +286,14 @@ def test_cancelled_request_shows_reason(client, owner):
     assert "取消原因" in html and "项目规划调整，暂缓实施" in html
 
 
-def test_list_sweeps_due_requests(client, owner):
+def test_list_never_moves_a_request_but_its_own_page_does(client, owner):
+    """A GET writes nothing beyond the one object it shows: the city-wide sweep is beat's."""
     req = published_request(owner=owner)
     ServiceRequest.objects.filter(pk=req.pk).update(signup_deadline=timezone.now() - timedelta(minutes=1))
     client.get(LIST_URL)
+    req.refresh_from_db()
+    assert req.status == ServiceRequest.Status.PUBLISHED
+    client.get(detail_url(req))
     req.refresh_from_db()
     assert req.status == ServiceRequest.Status.FAILED
 

@@ -14,7 +14,8 @@ from core.calendar import workday_shift
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent
 from market.models import Invitation, RequestExclusion, ServiceRequest
-from market.services import request_chain, request_publish
+from market.lifecycle import request_chain
+from market.services_requests import request_publish
 from tests.factories import firm_user, owner_user, request_draft, service_item
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_publish_invites_only_eligible_firms_once_each(owner, django_capture_on_
     assert len(to_qualified) == 1 and req.code in to_qualified[0].body
 
     # A retried task (or a second worker) sends nothing twice.
-    from bidding.services import invitations_push
+    from market.services_requests import invitations_push
 
     sent_before = len(mail.outbox)
     assert invitations_push(request_id=req.pk, round=1) == 0

@@ -9,10 +9,11 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from core.exceptions import DomainError, InvalidState
 from market.models import ServiceRequest, SignUp
-from market.services import request_chain, request_close_signup, request_publish
+from market.lifecycle import request_chain
+from market.services_requests import request_close_signup, request_publish
 from tests.factories import (
     firm_user,
     owner_user,

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bidding.services import signup_create
+from market.services_requests import signup_create
 from core.exceptions import InvalidState, NotAllowed, NotEligible
 from credit.models import CreditEvent
 from market.models import RequestExclusion, ServiceRequest, SignUp

@@ -11,8 +11,8 @@ from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent, CreditScore
 from credit.selectors import credit_score_compute
 from market.models import ServiceRequest
-from market.services import request_chain
-from market.tasks import sweep_deadlines
+from market.lifecycle import request_chain
+from ratings.tasks import ratings_sweep
 from ratings.models import Rating, RatingDispute, SectorRating
 from ratings.services import (
     rating_default_record,
@@ -88,7 +88,7 @@ def test_unsatisfied_raises_one_credit_event_and_needs_a_reason():
 
 def test_after_the_period_a_default_satisfied_is_recorded_by_the_sweep_never_raising_an_event():
     req, owner, firm = completed_request(completed_at=timezone.now() - timedelta(days=16))
-    assert sweep_deadlines() >= 1
+    assert ratings_sweep() >= 1
     rating = Rating.objects.get(request=req, side="owner")
     assert rating.is_default and rating.overall == "satisfied" and rating.quality is None
     req.refresh_from_db()
@@ -103,7 +103,7 @@ def test_after_the_period_a_default_satisfied_is_recorded_by_the_sweep_never_rai
 
 def test_inside_the_period_no_default_and_the_lazy_check_records_it_after():
     req, owner, firm = completed_request(completed_at=timezone.now() - timedelta(days=14))
-    sweep_deadlines()
+    ratings_sweep()
     assert not Rating.objects.filter(request=req).exists()
     ServiceRequest.objects.filter(pk=req.pk).update(status_changed_at=timezone.now() - timedelta(days=17))
     req.refresh_from_db()

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import Organisation, User
-from market.management.commands.load_demo import DEMO_PASSWORD
+from demo.management.commands.load_demo import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -24,16 +24,17 @@ class Command(BaseCommand):
         parser.add_argument("--minutes", type=int, default=10)
 
     def handle(self, *args, url, start_in, minutes, **options):
+        from bidding.methods import AUCTION
         from bidding.models import Auction
-        from bidding.services import signup_create
         from core.calendar import workday_shift
-        from market.management.commands.load_demo import DEMO_PASSWORD
+        from demo.management.commands.load_demo import DEMO_PASSWORD
         from market.models import ServiceItem, ServiceRequest
         from market.selectors import eligible_firms
-        from market.services import (
+        from market.services_requests import (
             request_close_signup,
             request_draft_save,
             request_publish,
+            signup_create,
         )
 
         owner = User.objects.filter(organisation__kind=Organisation.Kind.OWNER).order_by("pk").first()
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             "title": f"【演示竞价】宜春市中心城区道路提升工程{item.name}",
             "scope": f"承担道路提升工程的{item.name}工作，提交{item.result_document}。",
             "funding": ServiceRequest.Funding.FISCAL, "project_code": "", "ceiling": Decimal("100000.00"),
-            "floor": None, "method": ServiceRequest.Method.AUCTION, "signup_deadline": deadline,
+            "floor": None, "method": AUCTION, "signup_deadline": deadline,
             "selection_at": workday_shift(deadline, 1), "service_days": 30, "auction_minutes": minutes,
             "min_step": Decimal("500.00"), "allow_abnormally_low": False,
             "contact_name": owner.display_name, "contact_phone": owner.organisation.phone or "0795-3200000",

@@ -93,14 +93,14 @@ class Command(BaseCommand):
     # --- requests in every state --------------------------------------------------------
 
     def _requests(self, seed) -> None:
-        from bidding.services import signup_create
         from core.calendar import workday_shift
         from market.selectors import eligible_firms
-        from market.services import (
+        from market.services_requests import (
             request_cancel,
             request_close_signup,
             request_draft_save,
             request_publish,
+            signup_create,
         )
 
         owners = list(User.objects.filter(organisation__kind=Organisation.Kind.OWNER).order_by("pk"))
@@ -167,7 +167,7 @@ class Command(BaseCommand):
         from bidding.services_draw import draw_run
         from credit.services import credit_event_raise
         from market.selectors import qualifying_certificates
-        from market.services import request_close_signup
+        from market.services_requests import request_close_signup
 
         today = timezone.localdate(now)
         roomy = [
@@ -199,19 +199,18 @@ class Command(BaseCommand):
         failures. Only deadlines are moved (QuerySet.update), as if time had passed."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
+        from bidding.services_direct import direct_pick_policy_set, request_direct_pick
         from bidding.services_draw import draw_run
-        from bidding.services_selection import request_confirm
         from core.calendar import workday_shift
         from market.models import DirectPickPolicy
         from market.selectors import qualifying_certificates
-        from market.services import request_close_signup, request_republish
-        from market.services_lifecycle import (
+        from market.services_requests import request_close_signup, request_republish
+        from market.services_results import (
             contract_upload,
-            direct_pick_policy_set,
             objection_lodge,
             publicity_end,
             request_accept,
-            request_direct_pick,
+            request_confirm,
             result_deliver,
             termination_ask,
             termination_decide,

@@ -1,0 +1,87 @@
+"""Where apps above market add to what market shows, without market importing them.
+
+- Panels of a page: a selection method's own on the request page (`SelectionMethod.panel`)
+  and any other app's (`panel_provider(page)`), e.g. ratings' comments on a firm's page.
+- Rows of a list: `row_decorator(page)` lets an app add what it knows to each row of a
+  list a market page shows (ratings: a firm's latest comment in the registry).
+- To-do items (待办): each app registers a `todo_provider(user, now) -> list[TodoItem]`;
+  `market.selectors.todo_for` gathers them with the lifecycle's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A part of the request page contributed by an upper app: a template and its context."""
+
+    template: str
+    context: dict
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One piece of work waiting on a user's organisation, and by when."""
+
+    request: object
+    action: str
+    due: datetime | None
+    overdue: bool
+    url: str = ""
+
+
+_panel_providers: dict[str, list[Callable]] = {}
+_row_decorators: dict[str, list[Callable]] = {}
+_todo_providers: list[Callable] = []
+
+
+def panel_provider(page: str = "request") -> Callable[[Callable], Callable]:
+    """Register `fn(obj, user) -> Panel | None` for page `page` ("request": a service
+    request; "firm": an intermediary's public page)."""
+
+    def register(fn: Callable) -> Callable:
+        providers = _panel_providers.setdefault(page, [])
+        if fn not in providers:
+            providers.append(fn)
+        return fn
+
+    return register
+
+
+def page_panels(page: str, obj, user) -> list[Panel]:
+    """The panels other apps add to `page` for `obj` and `user`, in their order."""
+    found = [panel for fn in _panel_providers.get(page, []) if (panel := fn(obj, user)) is not None]
+    return sorted(found, key=lambda p: p.order)
+
+
+def row_decorator(page: str) -> Callable[[Callable], Callable]:
+    """Register `fn(rows, user)` that sets attributes on the rows of list `page` ("registry")."""
+
+    def register(fn: Callable) -> Callable:
+        decorators = _row_decorators.setdefault(page, [])
+        if fn not in decorators:
+            decorators.append(fn)
+        return fn
+
+    return register
+
+
+def rows_decorate(page: str, rows: list, user) -> None:
+    for fn in _row_decorators.get(page, []):
+        fn(rows, user)
+
+
+def todo_provider(fn: Callable) -> Callable:
+    """Register `fn(user, now) -> list[TodoItem]`, called when a to-do list is shown."""
+    if fn not in _todo_providers:
+        _todo_providers.append(fn)
+    return fn
+
+
+def todo_providers() -> list[Callable]:
+    return list(_todo_providers)
