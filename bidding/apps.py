@@ -16,3 +16,4 @@ class BiddingConfig(AppConfig):
         selection.register(methods.DirectMethod())
         extensions.panel_provider("request")(methods.direct_pick_panel)
         extensions.todo_provider(methods.direct_pick_todo)
+        extensions.todo_provider(methods.auction_todo)

@@ -221,8 +221,9 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
     """What waits on the user's organisation, and by when, soonest first (a fixed number of
     queries): the lifecycle's steps (the owner confirms, uploads the contract, accepts; the
     selected firm signs and delivers; the bureau answers objections and termination
-    requests in its scope; a registered firm bids in its live auction), then what other
-    apps register (`market.extensions`; ratings: the ratings to give and disputes)."""
+    requests in its scope), then what other apps register (`market.extensions`; bidding:
+    direct picks and the live auctions a firm signed up for; ratings: the ratings to give
+    and disputes)."""
     from market.extensions import todo_providers
     from market.models import Objection, TerminationRequest
 
@@ -251,15 +252,6 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
             items.append(_todo(r, "等待业主上传合同后签订", r.contract_due, now))
         for r in mine.filter(status=S.IN_SERVICE):
             items.append(_todo(r, "提交服务成果文件", r.service_ends_at, now))
-        from market.models import SignUp
-
-        auctions = ServiceRequest.objects.filter(
-            status=S.SELECTING, method=ServiceRequest.Method.AUCTION,
-            pk__in=SignUp.objects.filter(organisation=org).values("request_id"),
-        ).select_related(*related)
-        for r in auctions:
-            items.append(TodoItem(request=r, action="参加网上竞价（竞价开始时间）", due=r.selection_at, overdue=False,
-                                  url=f"/requests/{r.code}/auction/"))
     elif org.is_bureau:
         scope = requests_for_bureau(user=user)
         for o in Objection.objects.filter(status=Objection.Status.PENDING, request__in=scope).select_related(

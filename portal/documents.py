@@ -19,7 +19,7 @@ FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Regular-GB2312.ot
 PLATFORM = "宜春市网上中介服务超市"
 BUREAU = "宜春市行政审批局"
 S = ServiceRequest.Status
-CONFIRMED = (S.PUBLICITY, S.OBJECTION, S.CONTRACTING, S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED, S.CLOSED)
+CONFIRMED = (S.PUBLICITY, S.OBJECTION, S.CONTRACTING, S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED)
 
 
 def notice_available(req: ServiceRequest) -> bool:
@@ -67,7 +67,7 @@ class _Doc:
 
 def _price_rows(req: ServiceRequest) -> list[tuple[str, str]]:
     price = request_price(req)
-    if req.method == ServiceRequest.Method.AUCTION:
+    if req.method == "auction":  # the price is the firm's own bid
         return [("中选价格", f"{money(price)}（大写：{money_capital(price)}）")]
     return [("合同金额上限", f"{money(price)}（大写：{money_capital(price)}），即最高限价")]
 

@@ -33,7 +33,7 @@ PAGE_SIZE = 20
 S = ServiceRequest.Status
 # 结果公示: selected and confirmed, objections possible; 中选/成交公告: contracted onwards.
 IN_PUBLICITY = (S.PUBLICITY, S.OBJECTION)
-AWARDED = (S.CONTRACTING, S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED, S.CLOSED)
+AWARDED = (S.CONTRACTING, S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED)
 
 
 def _public(statuses):

@@ -153,13 +153,14 @@ def ratings_todo_items(*, user, now: datetime) -> list[tuple[ServiceRequest, str
         for dispute in disputes_pending(user=user).select_related(*(f"rating__request__{f}" for f in related))[:100]:
             items.append((dispute.rating.request, f"答复{dispute.rating.rated.name}的评价异议", dispute.answer_due,
                           f"/ratings/{dispute.rating.request.code}/"))
+    return items
 
 
 # ---------------------------------------------------------------------------------------
 # A firm's track record (业绩): what owners choose by on its registry page
 
 
-DONE = (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED, ServiceRequest.Status.CLOSED)
+DONE = (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED)
 UNDER_WAY = (ServiceRequest.Status.CONTRACTING, ServiceRequest.Status.IN_SERVICE, ServiceRequest.Status.DELIVERED)
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credit', '0006_evidence_document_in_accounts'),
+        ('credit', '0007_score_rating_inputs'),
     ]
 
     operations = [
