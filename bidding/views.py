@@ -124,9 +124,20 @@ def bureau_direct_pick_policies(request):
     ]
     context = {
         "rows": rows, "error": error, "can_edit": is_city_bureau(request.user),
-        "history": chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20],
+        "history": _policy_history(),
     }
     return render(request, "bidding/direct_pick_policies.html", context, status=status)
+
+
+def _policy_history() -> list:
+    """The policy's last changes with the region's and the funding type's names, not their codes."""
+    regions = dict(Region.objects.values_list("code", "name"))
+    fundings = dict(ServiceRequest.Funding.choices)
+    records = list(chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20])
+    for record in records:
+        record.region_name = regions.get(record.data.get("region"), record.data.get("region", ""))
+        record.funding_label = fundings.get(record.data.get("funding"), "")
+    return records
 
 
 @role_required("bureau")

@@ -205,5 +205,21 @@ def bureau_sanctions(request):
         "rows": [(row, Kind(row.kind).label, dict(Severity.choices)[row.severity],
                   dict(CreditEvent.Sanction.choices)[row.sanction]) for row in sanction_table()], "error": error, "failed_kind": failed_kind,
         "can_edit": request.user.organisation.region.is_city, "sanctions": CreditEvent.Sanction.choices,
-        "severities": Severity.choices, "history": list(chain_records(chain="credit:sanctions").order_by("-seq")[:20]),
+        "severities": Severity.choices, "history": _sanction_history(),
     }, status=status)
+
+
+def _sanction_history() -> list[dict]:
+    """The sanction table's last changes, each in words: who, when, which kind, what it became."""
+    sanctions, kinds = dict(CreditEvent.Sanction.choices), dict(Kind.choices)
+    rows = []
+    for record in chain_records(chain="credit:sanctions").order_by("-seq")[:20]:
+        after = record.data.get("after") or {}
+        rows.append({
+            "record": record, "kind": kinds.get(record.data.get("kind", ""), "失信惩戒标准"),
+            "what": f"{sanctions.get(after.get('sanction', ''), '')}"
+                    f"{'，' + str(after['months']) + '个月' if after.get('months') else ''}"
+                    f"{'，禁入' + str(after['ban_years']) + '年' if after.get('ban_years') else ''}"
+                    f"，信用分 {after.get('points', 0)}",
+        })
+    return rows

@@ -93,7 +93,7 @@ TEMPLATES = [
                 "accounts.context_processors.platform",
             ],
             # The one Chinese format (money, zh_datetime, zh_date …) in every template.
-            "builtins": ["core.templatetags.yc_format"],
+            "builtins": ["core.templatetags.yc_format", "audit.templatetags.audit_labels"],
         },
     },
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import Document, Organisation, Region
+from audit.labels import kind_label, state_label
 from audit.selectors import chain_records
 from core.exceptions import DomainError
 from credit.selectors import credit_restriction
@@ -46,17 +47,6 @@ RESULTS_ID = "announcement-results"
 SIGNUP_PANEL_ID = "signup-panel"
 EXTRAS_PANEL_ID = "clarifications"
 
-AUDIT_KIND_LABELS = {
-    "created": "创建",
-    "transition": "状态变更",
-    "signup": "报名",
-    "contract_owner": "业主上传合同",
-    "termination_asked": "申请终止合同",
-    "termination_refused": "不予终止合同",
-    "overdue": "逾期预警",
-    "auction_scheduled": "安排竞价", "auction_started": "竞价开始", "bid": "竞价出价",
-    "auction_closed": "竞价结束", "auction_void": "竞价无效",
-}
 
 
 # ---------------------------------------------------------------------------------------
@@ -252,9 +242,9 @@ def _audit_rows(req: ServiceRequest) -> list[dict]:
     return [
         {
             "record": rec,
-            "kind": AUDIT_KIND_LABELS.get(rec.kind, rec.kind),
-            "from": labels.get(rec.from_state, rec.from_state),
-            "to": labels.get(rec.to_state, rec.to_state),
+            "kind": kind_label(rec.kind),
+            "from": labels.get(rec.from_state) or state_label(rec.from_state),
+            "to": labels.get(rec.to_state) or state_label(rec.to_state),
         }
         for rec in chain_records(chain=request_chain(req))
     ]
