@@ -185,6 +185,11 @@ def datetime_zh(at: datetime | None, *, seconds: bool = False) -> str:
     (with `seconds`: "14:30:05"). "" for None. A naive datetime is taken as Beijing time."""
     if at is None or at == "":
         return ""
+    if isinstance(at, str):  # an ISO stamp kept in a JSON record
+        try:
+            at = datetime.fromisoformat(at)
+        except ValueError:
+            return ""
     if not isinstance(at, datetime):
         return date_zh(at)
     local = _beijing(at)
@@ -196,6 +201,11 @@ def date_zh(day: date | datetime | None) -> str:
     """A day as "2026年12月3日" (a datetime is first put in Beijing time). "" for None."""
     if day is None or day == "":
         return ""
+    if isinstance(day, str):  # an ISO date or stamp kept in a JSON record
+        try:
+            day = datetime.fromisoformat(day) if "T" in day or " " in day else date.fromisoformat(day)
+        except ValueError:
+            return ""
     if isinstance(day, datetime):
         day = _beijing(day).date()
     if not isinstance(day, date):

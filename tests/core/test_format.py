@@ -76,6 +76,9 @@ def test_dates_are_written_in_beijing_time_as_a_chinese_reader_expects():
     assert date_zh(at) == "2026年12月3日" and date_zh(date(2027, 1, 9)) == "2027年1月9日"
     assert datetime_zh(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == "2027年1月1日 00:00"
     assert datetime_zh(None) == "" and date_zh(None) == ""
+    # ISO stamps kept in JSON records read the same way
+    assert date_zh("2027-02-08") == "2027年2月8日" and datetime_zh("2026-12-02T20:00:57.821115+08:00") == "2026年12月2日 20:00"
+    assert date_zh("not a date") == "" and datetime_zh("garbage") == ""
 
 
 def test_template_filters():
