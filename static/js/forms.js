@@ -76,8 +76,19 @@
 
   // ---- amount fields ------------------------------------------------------------------
 
+  /** The element that shows the amount back; made after the input when the page has none. */
   function echoFor(input) {
-    return input.id ? document.querySelector("[data-amount-echo='" + input.id + "']") : null;
+    var echo = input.id ? document.querySelector("[data-amount-echo='" + input.id + "']") : null;
+    if (!echo && input.id && input.parentNode) {
+      echo = el("span", "hint small amount-echo");
+      echo.setAttribute("data-amount-echo", input.id);
+      echo.id = input.id + "-echo";
+      echo.setAttribute("aria-live", "polite");
+      input.parentNode.insertBefore(echo, input.nextSibling);
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + echo.id);
+    }
+    return echo;
   }
 
   function showAmount(input) {
