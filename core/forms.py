@@ -39,4 +39,5 @@ class AmountField(forms.DecimalField):
         attrs = super().widget_attrs(widget)
         for name in ("step", "min", "max"):
             attrs.pop(name, None)
+        attrs["data-amount-label"] = str(self.label or "金额").replace("（元）", "")
         return attrs

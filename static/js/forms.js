@@ -91,12 +91,15 @@
     return echo;
   }
 
-  function showAmount(input) {
+  /** Show the amount back; on page load (`initial`) only a good one: a refused amount
+   *  already carries the server's message beside the field, which must not appear twice. */
+  function showAmount(input, initial) {
     var echo = echoFor(input);
     if (!echo || !YC.money) return null;
     var raw = input.value.trim();
     if (!raw) { echo.textContent = ""; echo.classList.remove("is-bad"); return null; }
     var parsed = YC.money.parse(raw, input.getAttribute("data-amount-label") || "金额");
+    if (initial && !parsed.ok) { echo.textContent = ""; return parsed; }
     if (parsed.ok) {
       echo.textContent = YC.money.format(parsed.value) + " 元（大写：" + YC.money.capital(parsed.value) + "）";
       echo.classList.remove("is-bad");
@@ -111,8 +114,8 @@
     Array.prototype.forEach.call((root || document).querySelectorAll("input[data-amount]"), function (input) {
       if (input.dataset.amountBound) return;
       input.dataset.amountBound = "1";
-      input.addEventListener("input", function () { showAmount(input); });
-      showAmount(input);
+      input.addEventListener("input", function () { showAmount(input, false); });
+      showAmount(input, true);
       if (input.form) {
         input.form.addEventListener("submit", function () {
           var parsed = YC.money ? YC.money.parse(input.value) : null;
