@@ -12,6 +12,7 @@
 from django import template
 
 from core import format as fmt
+from core.divisions import registered_place
 
 register = template.Library()
 
@@ -19,6 +20,7 @@ register.filter("money", fmt.money)
 register.filter("money_number", fmt.money_number)
 register.filter("money_capital", fmt.money_capital)
 register.filter("zh_date", fmt.date_zh)
+register.filter("registered_place", registered_place)  # {{ firm.uscc|registered_place }} → 北京市
 
 
 @register.filter

@@ -86,3 +86,14 @@ def test_template_filters():
                     "{{ t|zh_datetime_s }}|{{ t|zh_date }}").render(
         Context({"a": Decimal("83000"), "t": datetime(2026, 12, 3, 6, 30, 5, tzinfo=UTC)}))
     assert html == "83,000.00 元|83,000.00|捌万叁仟元整|2026年12月3日 14:30|2026年12月3日 14:30:05|2026年12月3日"
+
+
+def test_a_firm_is_shown_where_it_is_registered():
+    from core.divisions import registered_place
+
+    assert registered_place("91110108MA01ABCD0X") == "北京市"
+    assert registered_place("91430104MA4L0000XX") == "湖南省"
+    assert registered_place("913601035905541254") == "江西省南昌市"
+    assert registered_place("91360982MA35000000") == "宜春市樟树市"
+    assert registered_place("91360900MA35000000") == "宜春市"
+    assert registered_place("") == "" and registered_place("x" * 18) == ""
