@@ -603,7 +603,7 @@ class Command(BaseCommand):
             yield at(day, f"10:{20 * (n % 2):02d}")
             req = self._publish(self._draft(self._owner(owner), self._item(qualification), title=title, method=method,
                                             ceiling="80000.00", publish_day=day))
-            self.made[f"报名中（{'竞价' if method == 'auction' else '随机选取'}）：{title[:6]}"] = req
+            self.made[f"报名中（{'竞价' if method == 'auction' else '随机选取'}，{n + 1}）"] = req
             made.append((req, day, signups))
             if n == 1 or n == len(rows) - 1:  # the day's afternoon: firms sign up
                 yield at(day, "15:30")
