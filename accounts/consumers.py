@@ -1,12 +1,19 @@
 """The notification socket: live inbox pushes for a logged-in user's organisation."""
 
 import asyncio
+import json
+import logging
 
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from accounts.metrics import NOTIFICATION_SOCKETS
 from accounts.services import org_group
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME = 4096
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -14,7 +21,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     Group events carry only an id; the consumer reads the row itself. A poll loop re-reads
     the inbox every NOTIFICATION_POLL_SECONDS, so an entry created by another process on
-    the in-process channel layer (no Redis) still arrives, a few seconds later.
+    the in-process channel layer (no Redis) still arrives, a few seconds later; a failed
+    read costs one round of the poll, never the loop. Reads are serialised, so an entry
+    found by the poll and by a push at once is sent once.
+
+    Client to server: `ping` (answered `pong`). Anything else — binary, above MAX_FRAME
+    characters, not JSON, not an object, an unknown type — is answered, as on the auction
+    socket, with {"type": "rejected", "code": "invalid", "message": <Chinese>}; nothing a
+    client sends closes the socket.
     """
 
     async def connect(self):
@@ -23,44 +37,79 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.organisation_id = user.organisation_id
+        self._reading = asyncio.Lock()
         self.group = org_group(self.organisation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        NOTIFICATION_SOCKETS.inc()
+        self.counted = True
         self.last_id = await self._latest_id()
         await self.send_json({"type": "hello", "unread": await self._unread()})
         self._poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            self.counted = False
+            NOTIFICATION_SOCKETS.dec()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         poller = getattr(self, "_poller", None)
         if poller is not None:
             poller.cancel()
 
+    async def websocket_receive(self, message):
+        text = message.get("text")
+        if text is None:
+            await self._reject("只接受 JSON 文本消息。")
+            return
+        if len(text) > MAX_FRAME:
+            await self._reject("消息过大，已拒绝。")
+            return
+        try:
+            content = json.loads(text)
+        except ValueError:
+            await self._reject("消息不是有效的 JSON。")
+            return
+        if not isinstance(content, dict):
+            await self._reject("消息须为 JSON 对象。")
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+        else:
+            await self._reject("未知的消息类型。")
+
+    async def _reject(self, message: str):
+        await self.send_json({"type": "rejected", "code": "invalid", "message": message})
 
     async def notification_created(self, event):
         await aclose_old_connections()
-        await self._flush()
+        try:
+            await self._flush()
+        except Exception:  # the poll will find the entry
+            log.exception("notification socket: reading the inbox failed")
 
     async def _poll(self):
-        try:
-            while True:
+        while True:
+            try:
                 await asyncio.sleep(settings.NOTIFICATION_POLL_SECONDS)
                 await self._flush()
-        except asyncio.CancelledError:
-            pass
+            except asyncio.CancelledError:
+                return
+            except Exception:  # e.g. the database busy past its timeout: try again next round
+                log.exception("notification socket: reading the inbox failed")
 
     async def _flush(self):
-        rows = await self._since(self.last_id)
-        if not rows:
-            return
-        unread = await self._unread()
-        for row in rows:
-            self.last_id = max(self.last_id, row["id"])
-            await self.send_json({"type": "notification", "unread": unread, **row})
+        async with self._reading:
+            rows = await self._since(self.last_id)
+            if not rows:
+                return
+            unread = await self._unread()
+            for row in rows:
+                self.last_id = max(self.last_id, row["id"])
+                await self.send_json({"type": "notification", "unread": unread, **row})
 
     @database_sync_to_async
     def _latest_id(self) -> int:

@@ -175,10 +175,15 @@ def lifecycle(runs: int) -> None:
     from django.utils import timezone
 
     from bidding.services_draw import draw_run
-    from market.services_results import request_confirm
     from market.models import ServiceItem, ServiceRequest, SignUp
     from market.services_requests import request_close_signup, request_publish
-    from market.services_results import contract_upload, publicity_end, request_accept, result_deliver
+    from market.services_results import (
+        contract_upload,
+        publicity_end,
+        request_accept,
+        request_confirm,
+        result_deliver,
+    )
 
     items = list(ServiceItem.objects.filter(qualification_type__isnull=False).order_by("code"))
     item = items[1]

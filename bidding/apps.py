@@ -8,7 +8,7 @@ class BiddingConfig(AppConfig):
     verbose_name = "选取方式"
 
     def ready(self) -> None:
-        from bidding import methods
+        from bidding import audit_labels, methods, publication
         from market import extensions, selection
 
         selection.register(methods.DrawMethod())
@@ -17,3 +17,5 @@ class BiddingConfig(AppConfig):
         extensions.panel_provider("request")(methods.direct_pick_panel)
         extensions.todo_provider(methods.direct_pick_todo)
         extensions.todo_provider(methods.auction_todo)
+        audit_labels.register()  # how this app's audit records read (audit.timeline)
+        publication.register()  # the closed auction's bid ladder on the request page and in OCDS

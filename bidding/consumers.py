@@ -18,13 +18,21 @@ Robustness:
   client reconnects and resyncs. (Daphne's ASGI `send` itself never waits for the network:
   Twisted buffers; the bounded queue is what keeps a stalled connection from piling up);
 - the lazy check runs on every message, and a per-connection timer advances the auction at
-  its start and end times, so it closes on time while anyone is watching.
+  its start and end times, so it closes on time while anyone is watching;
+- the database is the truth: after advancing, and every AUCTION_POLL_SECONDS while the
+  auction is open when that is set (the default without Redis), the process's hub re-reads
+  the row and hands its sockets the `status` and `result` messages they have not seen
+  (`bidding.selectors_auction.auction_changes_since`), so a change made by another process
+  reaches every watcher even on the in-process channel layer, where the Celery worker's
+  auction beat broadcasts to its own process only. With Redis the broadcast is the path and
+  the re-read at due times a backstop.
 """
 
 import asyncio
 import json
 import logging
 import random
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -33,6 +41,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from bidding import metrics
 from bidding.services_auction import AUCTION_LAYER, auction_group, iso
 
 log = logging.getLogger(__name__)
@@ -54,7 +63,11 @@ class _Hub:
         self.layer = get_channel_layer(AUCTION_LAYER)
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
+        self.poller: asyncio.Task | None = None
         self.ready = asyncio.Lock()
+        self.seen = -1  # the highest version handed to the sockets (broadcast or re-read)
+        self.final = False  # the result has been handed out: nothing more will change
+        self.catching_up: asyncio.Future | None = None
 
     @classmethod
     def of(cls, auction_id: int) -> "_Hub":
@@ -72,6 +85,8 @@ class _Hub:
                 self.channel = await self.layer.new_channel()
                 await self.layer.group_add(auction_group(self.auction_id), self.channel)
                 self.task = asyncio.ensure_future(self._pump())
+                if _setting("AUCTION_POLL_SECONDS", 0) > 0:
+                    self.poller = asyncio.ensure_future(self._poll())
 
     async def leave(self, consumer) -> None:
         self.members.discard(consumer)
@@ -79,6 +94,9 @@ class _Hub:
             if not self.members and self.task is not None:
                 self.task.cancel()
                 self.task = None
+                if self.poller is not None:
+                    self.poller.cancel()
+                    self.poller = None
                 await self.layer.group_discard(auction_group(self.auction_id), self.channel)
                 self.hubs.pop((id(asyncio.get_running_loop()), self.auction_id), None)
 
@@ -92,8 +110,57 @@ class _Hub:
                 log.exception("auction %s: channel layer receive failed", self.auction_id)
                 await asyncio.sleep(0.5)
                 continue
+            self._dispatch(event)
+
+    def _dispatch(self, event: dict) -> None:
+        for ev in event["events"]:
+            self.seen = max(self.seen, ev["version"])
+            if ev["type"] == "result":
+                self.final = True
+        for consumer in list(self.members):
+            consumer.on_events(event)
+
+    async def catch_up(self) -> None:
+        """Re-read the auction and hand every socket the status changes and result it has
+        not seen. Calls made while one runs share it: one read per process, not per socket."""
+        if self.catching_up is not None:
+            await asyncio.shield(self.catching_up)
+            return
+        self.catching_up = asyncio.get_running_loop().create_future()
+        try:
+            await self._catch_up()
+        finally:
+            self.catching_up.set_result(None)
+            self.catching_up = None
+
+    async def _catch_up(self) -> None:
+        from bidding.selectors_auction import auction_changes_since
+
+        if self.final:
+            return
+        changes = await database_sync_to_async(auction_changes_since)(auction_id=self.auction_id,
+                                                                        version=max(self.seen, 0))
+        if changes is None or changes.version <= self.seen:
+            return
+        if changes.events:
+            log.info("auction %s: versions up to %s re-read from the database", self.auction_id, changes.version)
+            self._dispatch({"events": changes.events})
+        if changes.resync_below:
             for consumer in list(self.members):
-                consumer.on_events(event)
+                consumer.resync(below=changes.resync_below)
+        # Every socket now has, or is being sent, what the row holds: bids come through
+        # the layer from the process that accepted them (or by the client's sync on a gap).
+        self.seen = max(self.seen, changes.version)
+
+    async def _poll(self) -> None:
+        while not self.final:
+            await asyncio.sleep(_setting("AUCTION_POLL_SECONDS", 0))
+            try:
+                await self.catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("auction %s: re-reading the database failed", self.auction_id)
 
 
 def _setting(name: str, default):
@@ -122,14 +189,21 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=_setting("AUCTION_SEND_QUEUE", 64))
         self.overflows = 0
         self.snapshot_version = -1
+        self.sent: set[int] = set()  # versions sent since the last snapshot (a broadcast and a re-read may both bring one)
+        self.snapshot_pending = False
         self.hub = _Hub.of(self.auction_id)
         await self.hub.join(self)
         await self.accept()
+        metrics.AUCTION_SOCKETS.inc()
+        self.counted = True
         self.sender = asyncio.ensure_future(self._send_loop())
         self.timer = asyncio.ensure_future(self._timer_loop())
-        self.queue.put_nowait(SNAPSHOT)
+        self._enqueue(SNAPSHOT)
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.AUCTION_SOCKETS.dec()
         if hasattr(self, "hub"):
             await self.hub.leave(self)
         for name in ("sender", "timer"):
@@ -175,14 +249,17 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self._reject(_client_id(content), "未知的消息类型。")
 
     async def _bid(self, content):
+        started = time.perf_counter()
         client_id = _client_id(content)
         if self.viewer.role != "bidder":
             await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
                                   "message": "您不是本场竞价的竞价人，只能观看。"})
+            metrics.bid_answered(accepted=False, code="not_bidder", seconds=time.perf_counter() - started)
             return
         answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
         await self._publish(broadcasts)
         await self.send_json(answer.as_message())
+        metrics.bid_answered(accepted=answer.accepted, code=answer.code, seconds=time.perf_counter() - started)
 
     async def _reject(self, client_id, message: str):
         await self.send_json({"type": "rejected", "client_id": client_id, "code": "invalid", "message": message})
@@ -200,7 +277,15 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
                 self.starts_at = parse_datetime(ev["starts_at"])
             self._enqueue((ev["version"], text))
 
+    def resync(self, *, below: int) -> None:
+        """From the hub: a change it cannot rebuild as a message; a socket that has seen
+        less than version `below` (and is not about to get a snapshot) gets one."""
+        if not self.snapshot_pending and max(self.snapshot_version, max(self.sent, default=-1)) < below:
+            self._enqueue(SNAPSHOT)
+
     def _enqueue(self, item) -> None:
+        if item is SNAPSHOT:
+            self.snapshot_pending = True
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -218,16 +303,25 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             while True:
                 item = await self.queue.get()
                 if item is SNAPSHOT:
-                    snap = await self._snapshot()
+                    try:
+                        snap = await self._snapshot()
+                    except Exception:  # e.g. the database busy for longer than its timeout
+                        log.exception("auction %s: snapshot failed, retrying", self.auction_id)
+                        await asyncio.sleep(1.0)
+                        self._enqueue(SNAPSHOT)
+                        continue
                     result = snap.pop("_result")
                     self.snapshot_version = snap["version"]
+                    self.snapshot_pending = False
+                    self.sent.clear()
                     await self.send_json(snap)
                     if result is not None:
                         await self.send_json(result)
-                elif item[0] > self.snapshot_version:
+                elif item[0] > self.snapshot_version and item[0] not in self.sent:
                     # Events already in the last snapshot are skipped; others go out as they
                     # come (two processes may publish v6 just before v5: the client
                     # reorders briefly, and asks for a snapshot if the gap stays).
+                    self.sent.add(item[0])
                     await self.send(text_data=item[1])
         except asyncio.CancelledError:
             pass
@@ -255,8 +349,11 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             await self._publish(await self._advance())
 
     async def _timer_loop(self):
-        try:
-            while True:
+        """Advance the auction when it is due (start, end), then have the hub re-read it, so
+        the socket hears of the change whoever made it. Ends once the socket knows the
+        auction is over; a failure costs one round, never the timer."""
+        while True:
+            try:
                 due = self._due_at()
                 if due is None:
                     return
@@ -266,11 +363,13 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
                     continue
                 await asyncio.sleep(random.uniform(0, 0.2))  # spread many watchers' checks
                 await self._publish(await self._advance())
+                await self.hub.catch_up()
                 await asyncio.sleep(0.5)
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.exception("auction %s: timer failed", self.auction_id)
+            except asyncio.CancelledError:
+                return
+            except Exception:
+                log.exception("auction %s: timer failed", self.auction_id)
+                await asyncio.sleep(1.0)
 
     # --- database ---------------------------------------------------------------------
 
@@ -302,12 +401,13 @@ class AuctionConsumer(AsyncJsonWebsocketConsumer):
             broadcasts_deferred,
         )
 
+        # The socket's own status changes only with what it is sent (the broadcast, or the
+        # hub's re-read), never silently here: else a change made elsewhere would end the
+        # timer with nothing told to the client.
         with broadcasts_deferred() as broadcasts:
             current = Auction.objects.filter(pk=self.auction_id).only("status", "starts_at", "ends_at").first()
             if current is not None and auction_is_due(current, timezone.now()):
-                current = auction_advance(auction_id=self.auction_id, skip_locked=True) or current
-        if current is not None:
-            self.status, self.starts_at, self.ends_at = current.status, current.starts_at, current.ends_at
+                auction_advance(auction_id=self.auction_id, skip_locked=True)
         return broadcasts
 
     @database_sync_to_async

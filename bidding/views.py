@@ -15,6 +15,7 @@ from django.views.decorators.http import (
 
 from accounts.models import Organisation, Region
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from bidding.methods import AUCTION, DRAW
 from bidding.models import Draw
 from bidding.services_direct import (
@@ -43,7 +44,7 @@ def draw_result(request, code: str):
         raise Http404("没有这个随机选取项目。")
     request_refresh(req)  # the lazy check: a due draw runs before it is shown
     draw = Draw.objects.filter(request=req).select_related("winner").first()
-    api_path = reverse("draws-api:detail", kwargs={"request_code": req.code})
+    api_path = reverse("api:draw-detail", kwargs={"request_code": req.code})
     context = {"req": req, "draw": draw, "api_url": request.build_absolute_uri(api_path)}
     if draw is not None:
         record = draw.record
@@ -125,20 +126,9 @@ def bureau_direct_pick_policies(request):
     ]
     context = {
         "rows": rows, "error": error, "can_edit": is_city_bureau(request.user),
-        "history": _policy_history(),
+        "history": timeline_rows(chain=POLICY_CHAIN, records=chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20]),
     }
     return render(request, "bidding/direct_pick_policies.html", context, status=status)
-
-
-def _policy_history() -> list:
-    """The policy's last changes with the region's and the funding type's names, not their codes."""
-    regions = dict(Region.objects.values_list("code", "name"))
-    fundings = dict(ServiceRequest.Funding.choices)
-    records = list(chain_records(chain=POLICY_CHAIN).order_by("-seq")[:20])
-    for record in records:
-        record.region_name = regions.get(record.data.get("region"), record.data.get("region", ""))
-        record.funding_label = fundings.get(record.data.get("funding"), "")
-    return records
 
 
 @role_required("bureau")

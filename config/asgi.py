@@ -16,18 +16,33 @@ from django.conf import settings  # noqa: E402
 
 from config.direct_writes import install as install_direct_writes  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from operations.requestid import RequestIdASGIMiddleware  # noqa: E402
 
 install_direct_writes()  # under Daphne: each broadcast frame leaves at once (config/direct_writes.py)
 
 if settings.SERVE_STATIC:
     # Local runs and browser tests only; production serves /static/ from nginx.
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.exceptions import SuspiciousOperation
+    from django.http import Http404
 
-    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
+    class StaticFilesHandler(ASGIStaticFilesHandler):
+        """A path that leaves the static folders (`/static/../x`) is not found (404), not a
+        server error: Django's finders refuse it with SuspiciousFileOperation."""
+
+        def serve(self, request):
+            try:
+                return super().serve(request)
+            except SuspiciousOperation as exc:
+                raise Http404("no such static file") from exc
+
+    django_asgi_app = StaticFilesHandler(django_asgi_app)
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": RequestIdASGIMiddleware(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from config import health
+from operations.metrics import metrics_view
 
 admin.site.site_header = "宜春市网上中介服务超市 · 后台数据管理"
 admin.site.site_title = "宜春市网上中介服务超市"
@@ -10,11 +10,13 @@ admin.site.index_title = "后台数据（业务流程请在前台办理）"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
-    path("api/v1/", include("market.api_urls")),
-    path("api/v1/", include("bidding.api_urls")),
+    path("api/v1/", include("docking.api_urls")),
+    path("api/v1/", include("audit.api_urls")),
+    path("", include("docking.urls")),
+    path("", include("audit.urls")),
     path("", include("bidding.urls")),
     path("", include("credit.urls")),
     path("", include("ratings.urls")),

@@ -132,6 +132,18 @@ class WrittenAnswer(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Mo
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
+    @classmethod
+    def status_field(cls, *, verbose_name=_("状态"), max_length: int = 10, db_column: str | None = None):
+        """The state field for a concrete model whose table is older than this model and
+        names (or sizes) the column its own way."""
+        return fsm.FSMField(verbose_name, max_length=max_length, choices=cls.Status.choices,
+                            default=cls.Status.PENDING, protected=True, db_column=db_column)
+
+    @staticmethod
+    def answered_in_writing(name: str) -> models.CheckConstraint:
+        """The database's guarantee that an answered item has its written answer."""
+        return models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name=name)
+
     @fsm.transition(field="status", source=Status.PENDING, target=Status.UPHELD)
     def uphold(self, *, by, at, answer: str) -> None:
         self.answer, self.answered_by, self.answered_at = answer, by, at

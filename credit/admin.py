@@ -29,7 +29,7 @@ class SanctionRuleAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditAppeal)
 class CreditAppealAdmin(ReadOnlyAdmin):
-    list_display = ("event", "decision", "filed_at", "answer_due", "answered_at")
+    list_display = ("event", "status", "filed_at", "answer_due", "answered_at")
     list_select_related = ("event", "event__organisation")
 
 

@@ -1,12 +1,14 @@
 """Credit events and the sanctions they carry (effective city-wide the moment they exist),
 the sanction table the bureau edits, appeals, and each firm's published credit score."""
 
+import django_fsm as fsm
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Region
+from core.models import SerialRefreshMixin, WrittenAnswer
 
 
 class Kind(models.TextChoices):
@@ -32,12 +34,20 @@ class Severity(models.TextChoices):
     GRAVE = "grave", _("严重")
 
 
-class CreditEvent(models.Model):
+class CreditEvent(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Model):
     """A credit event against (or, for good conduct, in favour of) an intermediary.
 
     `kind` is the label shown to people (kept for events recorded before `kind_code`);
     `kind_code` names the sanction-table row the event applied. A removal has no end
     (`ends_at` null) and bans re-entry until `ban_until`.
+
+    active ─contest→ disputed ─reinstate→ active     (appeal rejected, still in force)
+                             ─expire→ expired       (appeal rejected after its end, or its end passed)
+    active ─expire→ expired
+    active / disputed / expired ─revoke→ revoked   (bureau, or its cause fell away)
+
+    Transitions only guard and set fields; `credit.services` fires them through
+    `credit_event_fire`, which records each with its actor in the firm's chain.
     """
 
     class Sanction(models.TextChoices):
@@ -80,7 +90,7 @@ class CreditEvent(models.Model):
                                           related_name="+")
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = fsm.FSMField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -97,6 +107,31 @@ class CreditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.kind} {self.get_sanction_display()}"
+
+    def _changed(self, *, by, at, reason: str) -> None:
+        self.status_reason = reason
+        self.status_changed_at = at
+        self.status_changed_by = by if by is not None and getattr(by, "pk", None) else None
+
+    @fsm.transition(field=status, source=Status.ACTIVE, target=Status.DISPUTED)
+    def contest(self, *, by, at, reason: str) -> None:
+        """The firm appeals; the sanction still applies while the bureau answers."""
+        self._changed(by=by, at=at, reason=reason)
+
+    @fsm.transition(field=status, source=Status.DISPUTED, target=Status.ACTIVE)
+    def reinstate(self, *, by, at, reason: str) -> None:
+        """The appeal is rejected while the event is still in force."""
+        self._changed(by=by, at=at, reason=reason)
+
+    @fsm.transition(field=status, source=[Status.ACTIVE, Status.DISPUTED], target=Status.EXPIRED)
+    def expire(self, *, by, at, reason: str) -> None:
+        """Its end date has passed (or an appeal is rejected after it)."""
+        self._changed(by=by, at=at, reason=reason)
+
+    @fsm.transition(field=status, source=[Status.ACTIVE, Status.DISPUTED, Status.EXPIRED], target=Status.REVOKED)
+    def revoke(self, *, by, at, reason: str) -> None:
+        """Revoked by the bureau (an appeal upheld, or on review) or because its cause fell away."""
+        self._changed(by=by, at=at, reason=reason)
 
     @property
     def in_force(self) -> bool:
@@ -136,31 +171,22 @@ class SanctionRule(models.Model):
         return f"{self.get_kind_display()}：{self.get_sanction_display()}"
 
 
-class CreditAppeal(models.Model):
-    """A firm's appeal (申诉) against one of its events: at most one per event."""
+class CreditAppeal(WrittenAnswer):
+    """A firm's appeal (申诉) against one of its events, at most one per event, answered by
+    the bureau in writing: upheld (the event is revoked) or rejected (it stands)."""
 
-    class Decision(models.TextChoices):
-        PENDING = "pending", _("待答复")
-        UPHELD = "upheld", _("申诉成立（撤销事件）")
-        REJECTED = "rejected", _("申诉不成立（维持）")
+    VERDICTS = {"pending": "待答复", "upheld": "申诉成立（撤销事件）", "rejected": "申诉不成立（维持）"}
 
     event = models.OneToOneField(CreditEvent, on_delete=models.PROTECT, related_name="appeal")
-    reason = models.TextField(_("申诉理由"))
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    filed_at = models.DateTimeField()
-    answer_due = models.DateTimeField(_("答复期限"))
-    decision = models.CharField(_("处理结果"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
-    answer = models.TextField(_("书面答复"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    # The column is older than the written-answer model.
+    status = WrittenAnswer.status_field(verbose_name=_("处理结果"), db_column="decision")
 
     class Meta:
         ordering = ["answer_due", "id"]
         verbose_name = _("信用申诉")
         verbose_name_plural = _("信用申诉")
         constraints = [
-            models.CheckConstraint(condition=Q(decision="pending") | ~Q(answer=""), name="creditappeal_answer_written"),
+            WrittenAnswer.answered_in_writing("creditappeal_answer_written"),
         ]
 
 

@@ -16,9 +16,15 @@ from django.utils import timezone
 from accounts.models import Organisation
 from accounts.services import notification_push
 from audit.services import record_append
+from core.answers import written_answer_give, written_reason_clean
+from core.calendar import workday_due
+from core.events import emit
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
+from core.jurisdiction import is_city_bureau
 from core.format import date_zh, datetime_zh
 from core.locking import lock_rows
+from core.rules import rule_int
+from core.text import text_clean
 from credit.models import CreditAppeal, CreditEvent, CreditScore, Kind, SanctionRule
 from credit.sanctions import AUTOMATIC, BUREAU_ISSUED, SANCTION_DEFAULTS
 from credit.selectors import (
@@ -108,6 +114,7 @@ def credit_event_raise(
             )
     except IntegrityError:
         return CreditEvent.objects.get(organisation_id=organisation_id, cause_key=cause_key), False
+    emit("credit.event_issued", event_id=event.pk, organisation_id=org.pk, kind=kind, sanction=event.sanction)
     record_append(chain=credit_chain(org.pk), kind="credit_event", actor=officer, to_state=event.status,
                   reason=description, data=_event_data(event))
     until = date_zh(ends_at) if ends_at else ("长期" if spec.sanction == "removal" else "")
@@ -200,6 +207,8 @@ def credit_event_issue(*, user, organisation_id: int, kind: str, description: st
     description = (description or "").strip()
     if not description:
         errors["description"] = ["请写明事实。"]
+    elif len(description) > 2000:
+        errors["description"] = [f"事实描述不能超过2000个字（当前{len(description)}个字）。"]
     if evidence is None:
         errors["evidence"] = ["请上传证据材料。"]
     target = Organisation.objects.filter(pk=organisation_id, kind=Organisation.Kind.INTERMEDIARY).first()
@@ -224,15 +233,18 @@ def _lock_event(event_id: int) -> tuple[Organisation, CreditEvent]:
     return org, event
 
 
-def _set_status(event: CreditEvent, *, status: str, actor, reason: str, kind: str, data: dict | None = None) -> None:
+def credit_event_fire(event: CreditEvent, transition: str, *, actor, reason: str, kind: str,
+                      data: dict | None = None) -> None:
+    """Fire `transition` on a credit event, save it, and record the change with its actor in
+    the firm's chain. Precondition: the caller holds the firm's row lock (`_lock_event`)."""
     before = event.status
-    event.status = status
-    event.status_reason = reason
-    event.status_changed_at = timezone.now()
-    event.status_changed_by = actor if actor is not None and actor.pk else None
-    event.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"])
+    getattr(event, transition)(by=actor, at=timezone.now(), reason=reason)
+    event.save()
     record_append(chain=credit_chain(event.organisation_id), kind=kind, actor=actor, from_state=before,
-                  to_state=status, reason=reason, data={"event": event.pk, **(data or {})})
+                  to_state=event.status, reason=reason, data={"event": event.pk, "transition": transition,
+                                                              **(data or {})})
+    if event.status in (CreditEvent.Status.REVOKED, CreditEvent.Status.EXPIRED):
+        emit("credit.event_lifted", event_id=event.pk, organisation_id=event.organisation_id, status=event.status)
 
 
 @transaction.atomic
@@ -240,9 +252,7 @@ def credit_event_revoke(*, user, event_id: int, reason: str) -> CreditEvent:
     """The bureau revokes an event with a reason (the event stays, marked revoked). A
     pending appeal is answered with the same reason as upheld."""
     _bureau(user)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("撤销须说明理由。", errors={"reason": ["撤销须说明理由。"]})
+    reason = text_clean(reason, field="reason", label="撤销理由", max_length=1000, required=True)
     _org, event = _lock_event(event_id)
     if not bureau_may_act_on_event(user=user, event=event):
         raise NotAllowed("县级工作人员只能撤销本县（市、区）录入的信用事件。")
@@ -253,12 +263,12 @@ def credit_event_revoke(*, user, event_id: int, reason: str) -> CreditEvent:
 
 
 def _revoke(event: CreditEvent, *, actor, reason: str) -> None:
-    appeal = CreditAppeal.objects.filter(event=event, decision=CreditAppeal.Decision.PENDING).first()
+    appeal = lock_rows(CreditAppeal.objects.filter(event=event, status=CreditAppeal.Status.PENDING)).first()
+    data = {}
     if appeal is not None:
-        appeal.decision, appeal.answer = CreditAppeal.Decision.UPHELD, reason
-        appeal.answered_by, appeal.answered_at = actor, timezone.now()
-        appeal.save()
-    _set_status(event, status=CreditEvent.Status.REVOKED, actor=actor, reason=reason, kind="credit_revoked")
+        before, after = written_answer_give(item=appeal, user=actor, uphold=True, answer=reason, at=timezone.now())
+        data["appeal_status"] = [before, after]
+    credit_event_fire(event, "revoke", actor=actor, reason=reason, kind="credit_revoked", data=data)
     _notify_event(event, title=f"信用记录已撤销：{event.kind}", body=reason, key="revoked")
     credit_score_refresh(organisation_id=event.organisation_id)
 
@@ -278,12 +288,7 @@ def credit_appeal_file(*, user, event_id: int, reason: str) -> CreditAppeal:
     """The firm appeals one of its events, once, with a reason. The event is marked
     disputed (a sanction under appeal still applies); the bureau answers within the
     `credit_appeal_answer_workdays` rule."""
-    from core.calendar import workday_due
-    from core.rules import rule_int
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("申诉须说明理由。", errors={"reason": ["申诉须说明理由。"]})
+    reason = written_reason_clean(reason, label="申诉理由")
     _org, event = _lock_event(event_id)
     if user.organisation_id != event.organisation_id:
         raise NotAllowed("只能对本单位的信用记录申诉。")
@@ -295,10 +300,12 @@ def credit_appeal_file(*, user, event_id: int, reason: str) -> CreditAppeal:
     appeal = CreditAppeal.objects.create(event=event, reason=reason, filed_by=user, filed_at=now,
                                          answer_due=workday_due(now, rule_int("credit_appeal_answer_workdays")))
     if event.status == CreditEvent.Status.ACTIVE:
-        _set_status(event, status=CreditEvent.Status.DISPUTED, actor=user, reason=reason, kind="credit_appealed")
-    else:
+        credit_event_fire(event, "contest", actor=user, reason=reason, kind="credit_appealed",
+                          data={"appeal": appeal.pk})
+    else:  # an expired event may be appealed too (its record stays); its state does not change
         record_append(chain=credit_chain(event.organisation_id), kind="credit_appealed", actor=user,
-                      from_state=event.status, to_state=event.status, reason=reason, data={"event": event.pk})
+                      from_state=event.status, to_state=event.status, reason=reason,
+                      data={"event": event.pk, "appeal": appeal.pk})
     return appeal
 
 
@@ -307,28 +314,28 @@ def credit_appeal_answer(*, user, event_id: int, uphold: bool, answer: str) -> C
     """The bureau answers an appeal in writing: upheld revokes the event; rejected puts it
     back in force (or expired, if its end has passed meanwhile)."""
     _bureau(user)
-    answer = (answer or "").strip()
-    if not answer:
-        raise ValidationFailed("请填写书面答复。", errors={"answer": ["请填写书面答复。"]})
     _org, event = _lock_event(event_id)
     if not bureau_may_act_on_event(user=user, event=event):
         raise NotAllowed("县级工作人员只能答复本县（市、区）录入的信用事件的申诉。")
-    appeal = CreditAppeal.objects.filter(event=event).first()
-    if appeal is None or appeal.decision != CreditAppeal.Decision.PENDING:
+    appeal = lock_rows(CreditAppeal.objects.filter(event=event)).first()
+    if appeal is None or not appeal.is_pending:
         raise InvalidState("该信用记录没有待答复的申诉。")
     now = timezone.now()
-    appeal.decision = CreditAppeal.Decision.UPHELD if uphold else CreditAppeal.Decision.REJECTED
-    appeal.answer, appeal.answered_by, appeal.answered_at = answer, user, now
-    appeal.save()
-    if uphold:
-        status = CreditEvent.Status.REVOKED
-    elif event.ends_at is not None and event.ends_at <= now:
-        status = CreditEvent.Status.EXPIRED
-    else:
-        status = CreditEvent.Status.ACTIVE
-    _set_status(event, status=status, actor=user, reason=answer, kind="credit_appeal_answered",
-                data={"decision": appeal.decision})
-    _notify_event(event, title=f"信用申诉已答复：{appeal.get_decision_display()}", body=answer, key="appeal-answered")
+    before, after = written_answer_give(item=appeal, user=user, uphold=uphold, answer=answer, at=now)
+    answer = appeal.answer
+    data = {"appeal": appeal.pk, "appeal_status": [before, after]}
+    if event.status == CreditEvent.Status.DISPUTED or uphold:
+        if uphold:
+            transition = "revoke"
+        elif event.ends_at is not None and event.ends_at <= now:
+            transition = "expire"
+        else:
+            transition = "reinstate"
+        credit_event_fire(event, transition, actor=user, reason=answer, kind="credit_appeal_answered", data=data)
+    else:  # an appeal of an expired event, rejected: the record stays as it is
+        record_append(chain=credit_chain(event.organisation_id), kind="credit_appeal_answered", actor=user,
+                      from_state=event.status, to_state=event.status, reason=answer, data={"event": event.pk, **data})
+    _notify_event(event, title=f"信用申诉已答复：{appeal.verdict}", body=answer, key="appeal-answered")
     credit_score_refresh(organisation_id=event.organisation_id)
     return appeal
 
@@ -351,8 +358,7 @@ def credit_events_expire_due(*, now: datetime | None = None, organisation_id: in
                 event.ends_at and event.ends_at <= now
             ):
                 continue
-            _set_status(event, status=CreditEvent.Status.EXPIRED, actor=None, reason="期限届满，自动解除。",
-                        kind="credit_expired")
+            credit_event_fire(event, "expire", actor=None, reason="期限届满，自动解除。", kind="credit_expired")
             what = "守信激励期满" if event.sanction == CreditEvent.Sanction.COMMENDATION else "信用限制已到期解除"
             _notify_event(event, title=f"{what}：{event.kind}",
                           body=f"该记录于 {datetime_zh(event.ends_at)} 期满，已自动解除。",
@@ -366,8 +372,8 @@ def sanction_rule_set(*, user, kind: str, sanction: str, months: int, ban_years:
                       severity: str, source: str) -> SanctionRule:
     """City bureau staff change one row of the sanction table; new events apply it (events
     already recorded keep what they were issued with)."""
-    bureau = _bureau(user)
-    if not bureau.region.is_city:
+    _bureau(user)
+    if not is_city_bureau(user):
         raise NotAllowed("失信惩戒标准由市行政审批局统一设定。")
     if kind not in SANCTION_DEFAULTS:
         raise ValidationFailed("未知的事件类别。")

@@ -15,7 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organisation
 from accounts.services import document_store
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from core.exceptions import DomainError, ValidationFailed
+from core.jurisdiction import is_city_bureau
+from core.text import id_clean
 from core.web import error_response, role_required
 from credit.models import CreditEvent, Kind, Severity
 from credit.sanctions import BUREAU_ISSUED
@@ -31,6 +34,7 @@ from credit.selectors import (
     sanction_table,
 )
 from credit.services import (
+    SANCTIONS_CHAIN,
     credit_appeal_answer,
     credit_appeal_file,
     credit_chain,
@@ -128,7 +132,7 @@ def bureau_credit(request):
                 if upload:
                     doc = document_store(upload=upload, organisation=request.user.organisation, user=request.user)
                 event = credit_event_issue(
-                    user=request.user, organisation_id=int(values.get("organisation") or 0), kind=values.get("kind", ""),
+                    user=request.user, organisation_id=id_clean(values.get("organisation"), field="organisation", label="中介机构"), kind=values.get("kind", ""),
                     description=values.get("description", ""), evidence=doc,
                 )
         except DomainError as exc:
@@ -173,7 +177,8 @@ def bureau_event(request, pk: int):
             return redirect("credit:bureau_event", pk=event.pk)
     event.refresh_from_db()
     appeal = getattr(event, "appeal", None) if hasattr(event, "appeal") else None
-    records = [r for r in chain_records(chain=credit_chain(event.organisation_id)) if r.data.get("event") == event.pk]
+    chain = credit_chain(event.organisation_id)
+    records = timeline_rows(chain=chain, records=[r for r in chain_records(chain=chain) if r.data.get("event") == event.pk])
     return render(request, "credit/bureau_event.html", {
         "event": event, "appeal": appeal, "records": records, "error": error,
         "may_act": bureau_may_act_on_event(user=request.user, event=event),
@@ -204,22 +209,7 @@ def bureau_sanctions(request):
     return render(request, "credit/bureau_sanctions.html", {
         "rows": [(row, Kind(row.kind).label, dict(Severity.choices)[row.severity],
                   dict(CreditEvent.Sanction.choices)[row.sanction]) for row in sanction_table()], "error": error, "failed_kind": failed_kind,
-        "can_edit": request.user.organisation.region.is_city, "sanctions": CreditEvent.Sanction.choices,
-        "severities": Severity.choices, "history": _sanction_history(),
+        "can_edit": is_city_bureau(request.user), "sanctions": CreditEvent.Sanction.choices,
+        "severities": Severity.choices, "history": timeline_rows(chain=SANCTIONS_CHAIN,
+                                records=chain_records(chain=SANCTIONS_CHAIN).order_by("-seq")[:20]),
     }, status=status)
-
-
-def _sanction_history() -> list[dict]:
-    """The sanction table's last changes, each in words: who, when, which kind, what it became."""
-    sanctions, kinds = dict(CreditEvent.Sanction.choices), dict(Kind.choices)
-    rows = []
-    for record in chain_records(chain="credit:sanctions").order_by("-seq")[:20]:
-        after = record.data.get("after") or {}
-        rows.append({
-            "record": record, "kind": kinds.get(record.data.get("kind", ""), "失信惩戒标准"),
-            "what": f"{sanctions.get(after.get('sanction', ''), '')}"
-                    f"{'，' + str(after['months']) + '个月' if after.get('months') else ''}"
-                    f"{'，禁入' + str(after['ban_years']) + '年' if after.get('ban_years') else ''}"
-                    f"，信用分 {after.get('points', 0)}",
-        })
-    return rows

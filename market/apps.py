@@ -9,6 +9,7 @@ class MarketConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import listen
-        from market import tasks
+        from market import audit_labels, tasks
 
         listen("request.published")(tasks.on_request_published)
+        audit_labels.register()  # how this app's audit records read (audit.timeline)

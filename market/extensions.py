@@ -6,13 +6,19 @@
   list a market page shows (ratings: a firm's latest comment in the registry).
 - To-do items (待办): each app registers a `todo_provider(user, now) -> list[TodoItem]`;
   `market.selectors.todo_for` gathers them with the lifecycle's own.
+- OCDS release parts: `ocds_part_provider(fn)`, `fn(request) -> OcdsPart | None`, merged
+  into the request's release (its fields, its parties with their roles, the extensions used).
+
+Each provider decides for itself what may be shown at the request's current state (an
+auction's bidders, for instance, only once it has closed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,17 @@ class TodoItem:
     url: str = ""
 
 
+@dataclass(frozen=True)
+class OcdsPart:
+    """What an upper app adds to a request's OCDS release."""
+
+    fields: dict[str, Any]
+    parties: list[tuple[Any, list[str]]] = field(default_factory=list)  # (organisation, roles)
+    extensions: list[str] = field(default_factory=list)  # URLs of the OCDS extensions used
+
+
 _panel_providers: dict[str, list[Callable]] = {}
+_ocds_providers: list[Callable] = []
 _row_decorators: dict[str, list[Callable]] = {}
 _todo_providers: list[Callable] = []
 
@@ -85,3 +101,14 @@ def todo_provider(fn: Callable) -> Callable:
 
 def todo_providers() -> list[Callable]:
     return list(_todo_providers)
+
+
+def ocds_part_provider(fn: Callable) -> Callable:
+    """Register `fn(request) -> OcdsPart | None` for the request's OCDS release."""
+    if fn not in _ocds_providers:
+        _ocds_providers.append(fn)
+    return fn
+
+
+def ocds_parts(request) -> list[OcdsPart]:
+    return [part for fn in _ocds_providers if (part := fn(request))]

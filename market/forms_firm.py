@@ -1,6 +1,6 @@
 """Forms of the intermediary's pages: registration, the entry application (入驻) and its
 sub-forms. They parse and check input; the rules themselves live in the services, whose
-field errors the views copy back onto these forms (`market.views.common.apply_errors`).
+field errors the views copy back onto these forms (`core.web.apply_errors`).
 """
 
 import json

@@ -364,7 +364,7 @@ class Objection(WrittenAnswer):
         verbose_name_plural = _("质疑")
         constraints = [
             models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="objection_one_pending"),
-            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="objection_answered_in_writing"),
+            WrittenAnswer.answered_in_writing("objection_answered_in_writing"),
         ]
 
 
@@ -392,7 +392,7 @@ class TerminationRequest(WrittenAnswer):
         verbose_name_plural = _("终止申请")
         constraints = [
             models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="termination_one_pending"),
-            models.CheckConstraint(condition=Q(status="pending") | ~Q(answer=""), name="termination_answered_in_writing"),
+            WrittenAnswer.answered_in_writing("termination_answered_in_writing"),
         ]
 
 

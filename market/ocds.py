@@ -5,7 +5,8 @@ holding one release that describes the request as it stands: the tender, and onc
 is a selection the award, and once signed the contract. Identities appear only where the
 platform already makes them public: the buyer always, the supplier once selected;
 registrants only as a count (names of registrants are shown to the owner and the bureau
-alone). The secret draw nonce is never part of it.
+alone), except the bidders of an auction once it has closed, whose bids the selection
+method adds (`market.extensions.ocds_part_provider`). The secret draw nonce is never part of it.
 """
 
 from decimal import Decimal
@@ -13,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from market.extensions import ocds_parts
 from market.models import ServiceRequest
 from market.selection import method_get
 from market.selectors import request_price, signup_counts
@@ -44,12 +46,12 @@ def _value(amount: Decimal | None) -> dict | None:
     return None if amount is None else {"amount": float(amount), "currency": "CNY"}
 
 
-def _org_id(org) -> str:
+def party_id(org) -> str:
     return f"{USCC_SCHEME}-{org.uscc}" if org.uscc else f"yczjcs-org-{org.pk}"
 
 
 def _party(org, roles: list[str]) -> dict:
-    party = {"id": _org_id(org), "name": org.name, "roles": roles,
+    party = {"id": party_id(org), "name": org.name, "roles": roles,
              "address": {"region": org.region.name, "countryName": "中国"}}
     if org.uscc:
         party["identifier"] = {"scheme": USCC_SCHEME, "id": org.uscc, "legalName": org.name}
@@ -103,7 +105,7 @@ def request_ocds_release(*, request: ServiceRequest) -> dict:
         "tag": tags,
         "initiationType": "tender",
         "language": "zh",
-        "buyer": {"id": _org_id(request.owner), "name": request.owner.name},
+        "buyer": {"id": party_id(request.owner), "name": request.owner.name},
         "tender": tender,
     }
     firm = request.selected_firm
@@ -117,7 +119,7 @@ def request_ocds_release(*, request: ServiceRequest) -> dict:
             "status": "pending" if status == S.AWAITING_CONFIRMATION else "active",
             "date": _iso(request.status_changed_at),
             "value": _value(request_price(request)),
-            "suppliers": [{"id": _org_id(firm), "name": firm.name}],
+            "suppliers": [{"id": party_id(firm), "name": firm.name}],
         }]
         if status in CONTRACTED and request.contract_amount is not None:
             tags.append("contract")
@@ -131,6 +133,14 @@ def request_ocds_release(*, request: ServiceRequest) -> dict:
                 "dateSigned": _iso(request.service_starts_at),
                 "period": {"startDate": _iso(request.service_starts_at), "endDate": _iso(request.service_ends_at)},
             }]
+    for part in ocds_parts(request):  # e.g. the auction's bid ladder, once it has closed
+        release.update(part.fields)
+        for org, roles in part.parties:
+            known = next((p for p in parties if p["id"] == party_id(org)), None)
+            if known is None:
+                parties.append(_party(org, roles))
+            else:
+                known["roles"] += [r for r in roles if r not in known["roles"]]
     release["parties"] = parties
     return _compact(release)
 
@@ -143,5 +153,6 @@ def request_ocds_package(*, request: ServiceRequest, uri: str) -> dict:
         "publishedDate": timezone.localtime().isoformat(),
         "publisher": {"name": settings.OCDS_PUBLISHER_NAME},
         "publicationPolicy": settings.OCDS_PUBLICATION_POLICY,
+        "extensions": sorted({url for part in ocds_parts(request) for url in part.extensions}),
         "releases": [request_ocds_release(request=request)],
     })

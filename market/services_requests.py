@@ -533,10 +533,11 @@ def next_in_line(request: ServiceRequest, *, after: Organisation, now: datetime)
 
 def request_refresh(request: ServiceRequest) -> ServiceRequest:
     """The lazy deadline check of the one request being shown: it closes sign-up, lets its
-    method do what is due (the draw at its time, the auction's start and close), ends
-    publicity and records overdue warnings of this request only. Safe under concurrency:
-    each step locks the row and re-checks. Never touches another request."""
-    from market.services_results import publicity_end, requests_overdue_sweep
+    method do what is due (the draw at its time, the auction's start and close) and ends
+    publicity. Safe under concurrency: each step locks the row and re-checks. Never touches
+    another request; overdue warnings (which may raise credit events against a party) are
+    recorded by the beat sweep alone."""
+    from market.services_results import publicity_end
 
     now = timezone.now()
     if request.status == S.PUBLISHED and request.signup_deadline is not None and request.signup_deadline <= now:
@@ -550,8 +551,6 @@ def request_refresh(request: ServiceRequest) -> ServiceRequest:
     if request.status == S.PUBLICITY and request.publicity_ends_at is not None and request.publicity_ends_at <= now:
         publicity_end(request_id=request.pk, now=now)
         request.refresh_from_db()
-    if request.status in (S.AWAITING_CONFIRMATION, S.CONTRACTING, S.IN_SERVICE, S.OBJECTION):
-        requests_overdue_sweep(now=now, request_id=request.pk)
     return request
 
 

@@ -16,7 +16,7 @@ class RatingAdmin(ReadOnlyAdmin):
 
 @admin.register(RatingDispute)
 class RatingDisputeAdmin(ReadOnlyAdmin):
-    list_display = ("rating", "decision", "filed_at", "answer_due", "answered_at")
+    list_display = ("rating", "status", "filed_at", "answer_due", "answered_at")
 
 
 @admin.register(SectorRating)

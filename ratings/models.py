@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.models import WrittenAnswer
 from credit.selectors import SCORE_DIMENSIONS
 
 OWNER_DIMENSIONS = SCORE_DIMENSIONS  # the five of the brief, which the credit score averages
@@ -105,32 +106,22 @@ class Rating(models.Model):
         return [(label, getattr(self, name)) for name, label in dims]
 
 
-class RatingDispute(models.Model):
+class RatingDispute(WrittenAnswer):
     """The rated party's dispute (异议) of a rating: once, with a reason, answered by the
-    bureau in writing (keep or void)."""
+    bureau in writing: upheld (the rating is voided) or rejected (the rating is kept)."""
 
-    class Decision(models.TextChoices):
-        PENDING = "pending", _("待处理")
-        KEPT = "kept", _("维持评价")
-        VOIDED = "voided", _("作废评价")
+    VERDICTS = {"pending": "待处理", "upheld": "作废评价", "rejected": "维持评价"}
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="dispute")
-    reason = models.TextField(_("异议理由"))
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    filed_at = models.DateTimeField()
-    answer_due = models.DateTimeField(_("答复期限"))
-    decision = models.CharField(_("处理结果"), max_length=8, choices=Decision.choices, default=Decision.PENDING)
-    answer = models.TextField(_("书面答复"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    # The column is older than the written-answer model.
+    status = WrittenAnswer.status_field(verbose_name=_("处理结果"), max_length=8, db_column="decision")
 
     class Meta:
         ordering = ["answer_due", "id"]
         verbose_name = _("评价异议")
         verbose_name_plural = _("评价异议")
         constraints = [
-            models.CheckConstraint(condition=Q(decision="pending") | ~Q(answer=""), name="ratingdispute_answer_written"),
+            WrittenAnswer.answered_in_writing("ratingdispute_answer_written"),
         ]
 
 

@@ -82,7 +82,7 @@ def disputes_pending(*, user) -> QuerySet:
     from ratings.models import RatingDispute
 
     org = user.organisation
-    qs = RatingDispute.objects.filter(decision=RatingDispute.Decision.PENDING).select_related(
+    qs = RatingDispute.objects.filter(status=RatingDispute.Status.PENDING).select_related(
         "rating", "rating__request", "rating__rater", "rating__rated"
     )
     if not (org and org.is_bureau):

@@ -12,9 +12,12 @@ from django.utils import timezone
 
 from accounts.services import notification_push
 from audit.services import record_append
+from core.answers import written_answer_give, written_reason_clean
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from core.jurisdiction import bureau_covers
+from core.locking import lock_rows
 from core.rules import rule_text
+from core.text import text_clean
 from credit.models import CreditEvent
 from credit.services import (
     credit_event_revoke_system,
@@ -32,6 +35,8 @@ from ratings.models import (
     SectorRating,
 )
 from ratings.selectors import RATEABLE, dispute_due, rating_due, rating_inputs
+
+COMMENT_MAX = 1000  # characters of a rating's comment (the form says the same)
 
 
 def _lock_request(request_id: int) -> ServiceRequest:
@@ -92,7 +97,7 @@ def rating_submit_owner(*, user, request_id: int, scores: dict, overall: str, co
     满意 is recorded instead) or when already rated."""
     scores = _scores(scores, OWNER_DIMENSIONS)
     overall = _overall(overall)
-    comment = (comment or "").strip()
+    comment = text_clean(comment, field="comment", label="评价意见", max_length=COMMENT_MAX)
     if overall == Rating.Overall.UNSATISFIED and not comment:
         raise ValidationFailed("评价为不满意时请写明理由。", errors={"comment": ["评价为不满意时请写明理由。"]})
     with transaction.atomic():
@@ -165,6 +170,7 @@ def rating_refresh(request: ServiceRequest) -> ServiceRequest:
 def rating_submit_firm(*, user, request_id: int, scores: dict, overall: str, comment: str = "") -> Rating:
     """The selected firm rates the owner (cooperation, payment on time, clarity of the
     requirements) once, within the rating period after completion."""
+    comment = text_clean(comment, field="comment", label="评价意见", max_length=COMMENT_MAX)
     scores = _scores(scores, FIRM_DIMENSIONS)
     overall = _overall(overall)
     req = _lock_request(request_id)
@@ -179,7 +185,7 @@ def rating_submit_firm(*, user, request_id: int, scores: dict, overall: str, com
     if due is not None and now > due:
         raise InvalidState("评价期限已过。")
     rating = Rating.objects.create(request=req, side=Rating.Side.FIRM, rater=req.selected_firm, rated=req.owner, by=user,
-                                   overall=overall, comment=(comment or "").strip(), created_at=now, **scores)
+                                   overall=overall, comment=comment, created_at=now, **scores)
     _record(req, kind="rating", actor=user, rating=rating, reason=rating.comment)
     notification_push(organisation=req.owner, kind="rated", title=f"中介机构已评价贵单位：{req.title}",
                       body=f"总体评价：{rating.get_overall_display()}。如有异议可在{rule_text('rating_dispute_workdays')}内提出。",
@@ -194,9 +200,7 @@ def rating_dispute_file(*, user, rating_id: int, reason: str) -> RatingDispute:
     from core.calendar import workday_due
     from core.rules import rule_int
 
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("请说明异议理由。", errors={"reason": ["请说明异议理由。"]})
+    reason = written_reason_clean(reason, label="异议理由")
     request_id = Rating.objects.filter(pk=rating_id).values_list("request_id", flat=True).first()
     if request_id is None:
         raise NotAllowed("评价不存在。")
@@ -227,9 +231,6 @@ def rating_dispute_answer(*, user, rating_id: int, keep: bool, answer: str) -> R
     org = user.organisation
     if org is None or not org.is_bureau:
         raise NotAllowed("只有行政审批局工作人员可以处理评价异议。")
-    answer = (answer or "").strip()
-    if not answer:
-        raise ValidationFailed("请填写书面答复。", errors={"answer": ["请填写书面答复。"]})
     request_id = Rating.objects.filter(pk=rating_id).values_list("request_id", flat=True).first()
     if request_id is None:
         raise NotAllowed("评价不存在。")
@@ -237,17 +238,17 @@ def rating_dispute_answer(*, user, rating_id: int, keep: bool, answer: str) -> R
     if not bureau_covers(user=user, region_id=req.region_id):
         raise NotAllowed("县级工作人员只能处理本县（市、区）项目的评价异议。")
     rating = Rating.objects.get(pk=rating_id)
-    dispute = RatingDispute.objects.filter(rating=rating, decision=RatingDispute.Decision.PENDING).first()
+    dispute = lock_rows(RatingDispute.objects.filter(rating=rating, status=RatingDispute.Status.PENDING)).first()
     if dispute is None:
         raise InvalidState("该评价没有待处理的异议。")
     now = timezone.now()
-    dispute.decision = RatingDispute.Decision.KEPT if keep else RatingDispute.Decision.VOIDED
-    dispute.answer, dispute.answered_by, dispute.answered_at = answer, user, now
-    dispute.save()
+    # Upholding the dispute voids the rating; rejecting it keeps the rating.
+    before, after = written_answer_give(item=dispute, user=user, uphold=not keep, answer=answer, at=now)
+    answer = dispute.answer
     rating.status = Rating.Status.KEPT if keep else Rating.Status.VOIDED
     rating.save(update_fields=["status"])
     _record(req, kind="rating_dispute_answered", actor=user, rating=rating, reason=answer,
-            data={"decision": dispute.decision})
+            data={"dispute": dispute.pk, "dispute_status": [before, after]})
     if not keep:
         event = CreditEvent.objects.filter(organisation_id=rating.rated_id, cause_key=f"rating:{rating.pk}").first()
         if event is not None and event.status != CreditEvent.Status.REVOKED:
@@ -255,7 +256,7 @@ def rating_dispute_answer(*, user, rating_id: int, keep: bool, answer: str) -> R
     if rating.side == Rating.Side.OWNER:
         _score_refresh(rating.rated_id)
     for party in {rating.rater, rating.rated}:
-        notification_push(organisation=party, kind="rating_dispute", title=f"评价异议已处理：{dispute.get_decision_display()}",
+        notification_push(organisation=party, kind="rating_dispute", title=f"评价异议已处理：{dispute.verdict}",
                           body=answer, url=f"/ratings/{req.code}/", dedupe_key=f"rating-dispute:{dispute.pk}")
     return dispute
 
@@ -277,6 +278,8 @@ def sector_rating_submit(*, user, request_id: int, quality: int, comment: str) -
     comment = (comment or "").strip()
     if not comment:
         errors["comment"] = ["请填写评价意见。"]
+    elif len(comment) > COMMENT_MAX:
+        errors["comment"] = [f"评价意见不能超过{COMMENT_MAX}个字（当前{len(comment)}个字）。"]
     if errors:
         raise ValidationFailed("请按提示修改。", errors=errors)
     req = _lock_request(request_id)

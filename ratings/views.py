@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import DomainError, ValidationFailed
 from core.jurisdiction import bureau_filter
+from core.text import id_clean
 from market.models import ServiceRequest
 from market.selectors import request_visible_to_bureau
 from ratings.models import FIRM_DIMENSIONS, OWNER_DIMENSIONS, Rating
@@ -113,10 +114,10 @@ def request_ratings(request, code: str):
                                    overall=post.get("overall", ""), comment=post.get("comment", ""))
                 messages.success(request, "评价已提交。")
             elif action == "dispute":
-                rating_dispute_file(user=user, rating_id=int(post.get("rating") or 0), reason=post.get("reason", ""))
+                rating_dispute_file(user=user, rating_id=id_clean(post.get("rating"), field="rating", label="评价"), reason=post.get("reason", ""))
                 messages.success(request, "异议已提交，行政审批局将书面答复。")
             elif action in ("keep", "void"):
-                rating_dispute_answer(user=user, rating_id=int(post.get("rating") or 0), keep=action == "keep",
+                rating_dispute_answer(user=user, rating_id=id_clean(post.get("rating"), field="rating", label="评价"), keep=action == "keep",
                                       answer=post.get("answer", ""))
                 messages.success(request, "异议已处理。")
             elif action == "sector":

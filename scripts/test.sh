@@ -5,7 +5,9 @@
 #    layer), or on the default SQLite when no DATABASE_URL is set.
 # 2. With DATABASE_URL set, the default SQLite configuration again: every test but the
 #    browser tests and the PostgreSQL-only races.
-# 3. With MARIADB_URL set, the same subset on MySQL/MariaDB.
+# 3. As root: the three-host layout (scripts/multihost.sh: network namespaces, nginx,
+#    PostgreSQL and Redis on a data host, a live auction that loses an application host).
+# 4. With MARIADB_URL set, the same subset on MySQL/MariaDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -15,6 +17,26 @@ SUBSET=(tests --ignore=tests/e2e)
 
 run() { echo; echo "=== $1"; shift; "$@"; }
 
+# The backup and restore drill on PostgreSQL: a fresh database with the demo data, backed
+# up by scripts/backup.sh and proven by scripts/restore_drill.sh (a second fresh database).
+backup_drill() {
+  local base=${DATABASE_URL%/*} work rc=0
+  work=$(mktemp -d /tmp/yczjcs-backup-ci.XXXXXX)
+  local -a env=(env -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.dev CELERY_TASK_ALWAYS_EAGER=1
+                DATABASE_URL="$base/yczjcs_backup_source" MEDIA_ROOT="$work/media" VAR_DIR="$work/var" BACKUP_DIR="$work/backups" PY="$PY")
+  "${env[@]}" "$PY" manage.py backup_restore --drop --database-url "$base/yczjcs_backup_source"
+  psql "$base/postgres" -q -c "CREATE DATABASE yczjcs_backup_source" &&
+    "${env[@]}" "$PY" manage.py migrate --noinput -v0 &&
+    "${env[@]}" "$PY" manage.py load_demo >/dev/null &&
+    "${env[@]}" bash scripts/backup.sh &&
+    time "${env[@]}" bash scripts/restore_drill.sh || rc=$?
+  "${env[@]}" "$PY" manage.py backup_restore --drop --database-url "$base/yczjcs_backup_source"
+  rm -rf "$work"
+  return $rc
+}
+
+run "the layers: no app imports one above it (import-linter)" "$(dirname "$PY")/lint-imports"
+
 if [ -n "${DATABASE_URL:-}" ]; then
   run "whole suite on ${DATABASE_URL%%:*}${REDIS_URL:+ with Redis}" \
     "$PY" -m pytest -p no:cacheprovider -q tests
@@ -22,6 +44,14 @@ if [ -n "${DATABASE_URL:-}" ]; then
     env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
 else
   run "whole suite on SQLite" "$PY" -m pytest -p no:cacheprovider -q tests
+fi
+if [[ "${DATABASE_URL:-}" == postgres* ]]; then
+  run "backup and restore drill on PostgreSQL (demo data: scripts/backup.sh, scripts/restore_drill.sh)" backup_drill
+fi
+if [ "$(id -u)" = 0 ] && [ "${MULTIHOST:-1}" != 0 ]; then
+  # The production layout on three network-namespace hosts (root only; MULTIHOST=0 skips).
+  run "three hosts: nginx, two application hosts, a data host (scripts/multihost.sh)" \
+    env PY="$PY" bash scripts/multihost.sh
 fi
 if [ -n "${MARIADB_URL:-}" ]; then
   run "MariaDB: all but browser tests and races" \

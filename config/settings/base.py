@@ -1,6 +1,6 @@
 """Settings for every environment; production differs only through environment variables.
 
-Zero-setup default: SQLite, the in-process channel layer and a filesystem Celery broker,
+Zero-setup default: SQLite, the in-process channel layer and a SQLite Celery broker,
 so `make run` needs no other service. Set DATABASE_URL (postgres:// or mysql://),
 REDIS_URL (channel layer, cache and, unless CELERY_BROKER_URL says otherwise, the broker)
 to run several processes on real services.
@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "audit",
     "accounts",
@@ -62,9 +64,14 @@ INSTALLED_APPS = [
     "ratings",
     "portal",
     "demo",
+    "operations",
+    "docking",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware and the view log under the request's id.
+    "operations.requestid.RequestIdMiddleware",
+    "config.middleware.HeadAsGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "docking.rest.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,7 +101,7 @@ TEMPLATES = [
                 "accounts.context_processors.platform",
             ],
             # The one Chinese format (money, zh_datetime, zh_date …) in every template.
-            "builtins": ["core.templatetags.yc_format", "audit.templatetags.audit_labels"],
+            "builtins": ["core.templatetags.yc_format"],
         },
     },
 ]
@@ -138,7 +146,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Daphne serves /static/ itself for `make run` and browser tests; nginx does in production.
 SERVE_STATIC = env_bool("SERVE_STATIC", DEBUG)
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads are served only through permission-checked views, never as MEDIA_URL.
@@ -184,20 +192,23 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: a filesystem broker needs no server and works across the processes of one
-# machine; Redis (or any URL in CELERY_BROKER_URL) for production.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "control"):
-        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
+# Celery: without Redis, a SQLite file is the broker (`config/broker.py`: kombu's SQLAlchemy
+# transport with leases, shared by every process of the machine); Redis (or any URL in
+# CELERY_BROKER_URL) for production.
+CELERY_BROKER_URL = os.environ.get(
+    "CELERY_BROKER_URL", REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith("sqla+sqlite:"):
+    # kombu would pick its own transport from the "sqla+" prefix: ours takes the bare URL.
+    CELERY_BROKER_URL = CELERY_BROKER_URL.removeprefix("sqla+")
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "queue"),
-        "data_folder_out": str(_queue_dir / "queue"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "store_processed": False,
-        "control_folder": str(_queue_dir / "control"),
+        "polling_interval": 0.5, "busy_timeout": 30,
+        # Above the task time limit: a message is handed out again only when its worker is gone.
+        "visibility_timeout": 360,
     }
+    # SQL tables have no fan-out: no remote control (`celery inspect`), gossip or mingle.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_TIME_LIMIT = 300
@@ -212,6 +223,9 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": float(os.environ.get("AUCTION_SWEEP_SECONDS", "2"))},
     "ratings-sweep": {"task": "ratings.tasks.ratings_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
     "credit-sweep": {"task": "credit.tasks.credit_sweep", "schedule": float(SWEEP_INTERVAL_SECONDS)},
+    # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
+    "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
+    "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -222,18 +236,52 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "宜春市网上中介服务超市 <noreply@zjcs.yichun.gov.cn>")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "docking.schema_ext.ApiAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "docking.rest.Cursor",
+    "PAGE_SIZE": 50,
+    # Machines use keys (`Authorization: Bearer <key>`, docking.keys); no session, so no CSRF
+    # on the API and no browser session acting through it.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["docking.rest.BearerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["docking.rest.KeyScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["docking.rest.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "docking.rest.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "宜春市网上中介服务超市 API",
-    "DESCRIPTION": "Open data and docking API of the Yichun online intermediary-service marketplace.",
+    "DESCRIPTION": (
+        "Open data and docking API of the Yichun online intermediary-service marketplace. "
+        "公开数据无需密钥；写入和本机构数据需行政审批局签发的接口密钥（Authorization: Bearer <密钥>）。"
+        "所有 4xx/5xx 应答为 {\"error\": {\"code\", \"message\", \"fields\"}}；429 带 Retry-After。"
+        "对接说明见 docs/docking.md。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN on the intranet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "docking.serializers.REQUEST_STATUSES",
+        "DeliveryStatusEnum": "docking.serializers.DELIVERY_STATUSES",
+        "AuctionResultStatusEnum": "docking.serializers.LADDER_STATUSES",
+        "SubscriptionStatusEnum": "docking.serializers.SUBSCRIPTION_STATUSES",
+    },
 }
+# API rate limits (requests per minute): per key (a key's own limit overrides) and per
+# address without a key.
+API_RATE_PER_MINUTE = int(os.environ.get("API_RATE_PER_MINUTE", "600"))
+API_ANON_RATE_PER_MINUTE = int(os.environ.get("API_ANON_RATE_PER_MINUTE", "120"))
+# Webhooks: a delivery's timeout, its retries (doubling from the base, at most the max
+# apart, for the window), and how long a subscriber may fail before it is paused.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_RETRY_WINDOW_SECONDS = float(os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600)))
+WEBHOOK_PAUSE_AFTER_SECONDS = float(os.environ.get("WEBHOOK_PAUSE_AFTER_SECONDS", str(24 * 3600)))
 
 # OCDS: the ocid prefix (register one with the Open Contracting Partnership for production)
 # and the publisher named in every release package.
@@ -257,14 +305,36 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 # Self-registrations of intermediaries per client address and hour.
 REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "10"))
 
+# Auction sockets: every this many seconds while an auction is open, each process re-reads
+# it and tells its sockets the status changes and result they missed. Needed without Redis
+# (the in-process layer does not carry the Celery worker's changes to Daphne); off (0) with
+# Redis, where the broadcast reaches every process (the re-read at due times stays).
+AUCTION_POLL_SECONDS = float(os.environ.get("AUCTION_POLL_SECONDS", "0" if REDIS_URL else "2"))
+
 # Notification sockets re-read the inbox this often, so a push from another process is
 # never lost even on the in-process channel layer.
 NOTIFICATION_POLL_SECONDS = float(os.environ.get("NOTIFICATION_POLL_SECONDS", "5"))
 
+# Logs: one line per record on stderr, each with the request id of the request, socket or
+# Celery task it belongs to (operations.requestid). LOG_FORMAT=json writes one JSON object
+# per line for a log collector; the default is text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "operations.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "operations.requestid.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# GET /metrics (Prometheus, operations.metrics): open only to these client addresses or
+# networks (comma-separated, e.g. "10.0.0.5,10.0.1.0/24"), or to a request with
+# "Authorization: Bearer <METRICS_TOKEN>". Both empty: closed to everyone (404).
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

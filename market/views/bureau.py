@@ -19,8 +19,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import Region
 from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from core.exceptions import DomainError
 from core.format import date_zh
+from core.jurisdiction import bureau_filter, is_city_bureau
 from core.models import CalendarDay, Rule
 from core.rules import RULES, rule_value
 from core.web import apply_errors, role_required
@@ -49,8 +51,6 @@ HISTORY_SIZE = 20
 LIBRARY_LAST_YEAR = max(day.year for day in chinese_calendar.holidays)
 
 
-def _is_city_staff(user) -> bool:
-    return user.organisation.region.is_city
 
 
 # ---------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def bureau_entry(request, pk: int):
         "organisation": organisation,
         "qualifications": organisation.qualifications.select_related("qualification_type", "scan"),
         "staff": organisation.staff.all(),
-        "records": chain_records(chain=f"entry:{organisation.pk}"),
+        "records": timeline_rows(chain=f"entry:{organisation.pk}"),
         "form": form,
         "error_message": error_message,
         "reviewable": entry.status == Entry.Status.SUBMITTED,
@@ -131,10 +131,7 @@ def bureau_entry(request, pk: int):
 def bureau_requests(request):
     """Every request in the officer's scope: searched by title, code or owner, filtered by
     status, region, method and service item, 50 a page."""
-    org = request.user.organisation
-    regions = Region.objects.order_by("sort_order", "code")
-    if not org.region.is_city:
-        regions = regions.filter(pk=org.region_id)
+    regions = bureau_filter(Region.objects.order_by("sort_order", "code"), user=request.user, field="pk")
     form = RequestFilterForm(request.GET or None, regions=regions)
     queryset = requests_for_bureau(user=request.user).filter(**form.filters()).order_by("-created_at", "-id")
     if q := form.search():
@@ -210,7 +207,7 @@ def bureau_rules(request):
     context = {
         "rows": _rules_rows(failed=failed),
         "failed": failed,
-        "can_edit": _is_city_staff(request.user),
+        "can_edit": is_city_bureau(request.user),
         "history": _rules_history(),
     }
     return render(request, "market/bureau/rules.html", context, status=status)
@@ -273,10 +270,11 @@ def bureau_calendar(request):
         "days": CalendarDay.objects.filter(date__year=year).order_by("date"),
         "form": form,
         "error_message": error_message,
-        "can_edit": _is_city_staff(request.user),
+        "can_edit": is_city_bureau(request.user),
         "library_last_year": LIBRARY_LAST_YEAR,
         "library_knows_year": year <= LIBRARY_LAST_YEAR,
-        "history": chain_records(chain=CALENDAR_CHAIN).order_by("-seq")[:HISTORY_SIZE],
+        "history": timeline_rows(chain=CALENDAR_CHAIN,
+                                 records=chain_records(chain=CALENDAR_CHAIN).order_by("-seq")[:HISTORY_SIZE]),
     }
     return render(request, "market/bureau/calendar.html", context, status=status)
 

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import Document, Organisation, Region
-from audit.labels import kind_label, state_label
-from audit.selectors import chain_records
+from audit.timeline import timeline_rows
 from core.exceptions import DomainError
+from core.jurisdiction import bureau_covers, bureau_filter
 from credit.selectors import credit_restriction
 from core.web import role_required
 from market import selectors
@@ -46,7 +46,6 @@ PAGE_SIZE = 20
 RESULTS_ID = "announcement-results"
 SIGNUP_PANEL_ID = "signup-panel"
 EXTRAS_PANEL_ID = "clarifications"
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -236,18 +235,9 @@ def _signup_panel_context(user, req: ServiceRequest, *, message: str = "", error
     return context
 
 
-def _audit_rows(req: ServiceRequest) -> list[dict]:
-    """The request's audit chain, with status and kind labels for people."""
-    labels = dict(ServiceRequest.Status.choices)
-    return [
-        {
-            "record": rec,
-            "kind": kind_label(rec.kind),
-            "from": labels.get(rec.from_state) or state_label(rec.from_state),
-            "to": labels.get(rec.to_state) or state_label(rec.to_state),
-        }
-        for rec in chain_records(chain=request_chain(req))
-    ]
+def _audit_rows(req: ServiceRequest) -> list:
+    """The request's audit chain as rows for people (Chinese labels, Beijing time)."""
+    return timeline_rows(chain=request_chain(req))
 
 
 def announcement_extras_context(user, req: ServiceRequest, *, extras_error=None) -> dict:
@@ -446,11 +436,9 @@ def _may_download(user, doc: Document) -> bool:
         return True
     if not org.is_bureau:
         return _requests_of_document(doc).filter(Q(owner=org) | Q(selected_firm=org)).exists()
-    if org.region.is_city or _is_entry_document(doc):
+    if _is_entry_document(doc) or bureau_covers(user=user, region_id=doc.organisation.region_id):
         return True
-    if doc.organisation.region_id == org.region_id:
-        return True
-    return _lifecycle_requests_of_document(doc).filter(region_id=org.region_id).exists()
+    return bureau_filter(_lifecycle_requests_of_document(doc), user=user).exists()
 
 
 @require_GET

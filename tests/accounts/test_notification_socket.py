@@ -78,3 +78,52 @@ async def test_full_stack_refuses_a_socket_without_session():
     comm = WebsocketCommunicator(application, "/ws/notifications/", headers=[(b"origin", b"http://127.0.0.1")])
     connected, _ = await comm.connect()
     assert not connected
+
+
+BAD_FRAMES = [
+    {"text": "not json {"}, {"text": "[1, 2]"}, {"text": '"a string"'}, {"text": "x" * 5000},
+    {"bytes": b"\x00\x01"}, {"text": '{"type": "no-such-type"}'}, {"text": '{"no": "type"}'},
+]
+
+
+async def test_bad_frames_are_refused_and_the_socket_stays_open():
+    user = await make_firm()
+    org = await sync_to_async(lambda: user.organisation)()
+    comm = WebsocketCommunicator(UserScope(NotificationConsumer.as_asgi(), user), "/ws/notifications/")
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=3)
+    for frame in BAD_FRAMES:
+        await comm.send_input({"type": "websocket.receive", **frame})
+        answer = await comm.receive_json_from(timeout=3)
+        assert answer["type"] == "rejected" and answer["code"] == "invalid" and answer["message"], frame
+    # Still open and working: a ping is answered and a push arrives.
+    await comm.send_json_to({"type": "ping"})
+    assert await comm.receive_json_from(timeout=3) == {"type": "pong"}
+    await push(org, "after-bad-frames")
+    assert (await comm.receive_json_from(timeout=3))["title"] == "采购邀请 after-bad-frames"
+    await comm.disconnect()
+
+
+@override_settings(NOTIFICATION_POLL_SECONDS=0.1)
+async def test_a_failed_inbox_read_costs_one_poll_not_the_socket(monkeypatch):
+    from accounts.models import Notification
+
+    user = await make_firm()
+    org = await sync_to_async(lambda: user.organisation)()
+    comm = WebsocketCommunicator(UserScope(NotificationConsumer.as_asgi(), user), "/ws/notifications/")
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=3)
+    failures = []
+    real = NotificationConsumer.__dict__["_since"]
+
+    async def flaky(self, last_id):
+        if not failures:
+            failures.append(last_id)
+            raise RuntimeError("database is locked")
+        return await real.__get__(self, type(self))(last_id)
+
+    monkeypatch.setattr(NotificationConsumer, "_since", flaky)
+    await sync_to_async(Notification.objects.create)(organisation=org, kind="x", title="读库失败之后", dedupe_key="flaky")
+    assert (await comm.receive_json_from(timeout=3))["title"] == "读库失败之后"
+    assert failures
+    await comm.disconnect()

@@ -8,10 +8,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from bidding.models import Auction
-from market.services_requests import signup_create
 from bidding.services_auction import auction_advance, bid_place
 from market.models import ServiceRequest
-from market.services_requests import request_close_signup
+from market.services_requests import request_close_signup, signup_create
 from tests.factories import firm_user, owner_user, published_request
 
 

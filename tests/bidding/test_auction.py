@@ -10,12 +10,21 @@ from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Auction, Bid, Bidder, BidRejection
-from bidding.services_auction import auction_advance, auction_default_step, auctions_sweep_due, bid_place
-from market.services_results import request_decline
+from bidding.services_auction import (
+    auction_advance,
+    auction_default_step,
+    auctions_sweep_due,
+    bid_place,
+    result_event,
+)
+from core.calendar import workday_due
 from core.models import Rule
-from market.models import ServiceRequest
+from core.rules import rule_int
 from market.lifecycle import request_chain
+from market.models import ServiceRequest
+from market.selectors import todo_for
 from market.services_requests import requests_sweep_due
+from market.services_results import request_decline
 from tests.bidding.auction_support import auction_case, bid, end_in
 from tests.factories import firm_user
 
@@ -98,9 +107,11 @@ def test_invalid_amounts_and_client_ids_are_invalid():
     assert no_id.code == "invalid" and no_id.client_id == "not-a-uuid"
 
 
-def test_rate_limit_refuses_the_third_bid_in_a_second():
+def test_rate_limit_refuses_the_third_bid_in_a_second(monkeypatch):
     case = auction_case(3)
     firm = case.firms[0]
+    instant = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: instant)  # one second, however slow the machine
     assert bid(case, firm, "99000.00").accepted
     assert bid(case, firm, "98000.00").accepted
     third = bid(case, firm, "97000.00")
@@ -108,10 +119,12 @@ def test_rate_limit_refuses_the_third_bid_in_a_second():
     assert bid(case, case.firms[1], "97000.00").accepted  # per bidder, not per auction
 
 
-def test_refused_attempts_count_against_the_rate_limit_and_are_not_stored():
+def test_refused_attempts_count_against_the_rate_limit_and_are_not_stored(monkeypatch):
     case = auction_case(3)
     firm = case.firms[0]
-    answers = [bid(case, firm, "200000.00") for _ in range(6)]  # above the ceiling, all in one second
+    instant = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: instant)  # all in one second, however slow the machine
+    answers = [bid(case, firm, "200000.00") for _ in range(6)]  # above the ceiling
     assert [a.code for a in answers[:2]] == ["above_ceiling", "above_ceiling"]
     assert {a.code for a in answers[2:]} == {"rate_limited"}
     assert BidRejection.objects.filter(auction=case.auction, organisation=firm.organisation).count() == 2
@@ -205,6 +218,43 @@ def test_close_ranks_each_bidders_best_lowest_first_and_selects_the_winner():
     assert records.filter(kind="auction_closed").count() == 1
     assert records.filter(kind="bid").count() == 4
     assert chain_verify(chain=request_chain(case.request)).ok
+
+
+def test_the_auction_winner_gets_a_confirmation_deadline():
+    case = auction_case(3)
+    for firm, amount in zip(case.firms, ["99000.00", "98000.00", "97000.00"]):
+        assert bid(case, firm, amount).accepted
+    end_in(case, -1)
+    auction_advance(auction_id=case.auction.pk)
+    case.refresh()
+    req = case.request
+    assert req.status == ServiceRequest.Status.AWAITING_CONFIRMATION
+    assert req.confirm_due is not None
+    assert req.confirm_due == workday_due(req.status_changed_at, rule_int("confirm_workdays"))
+    items = todo_for(user=case.owner)
+    assert [(i.action, i.due) for i in items if i.request.pk == req.pk] == [("确认选取结果", req.confirm_due)]
+
+
+def test_a_bidder_restricted_during_the_auction_is_skipped_at_close_with_its_reason():
+    case = auction_case(3)
+    f = case.firms
+    for firm, amount in [(f[0], "99000.00"), (f[1], "98000.00"), (f[2], "97000.00")]:
+        assert bid(case, firm, amount).accepted
+    _restrict(f[2].organisation)  # the lowest bidder is suspended by a county mid-auction
+    assert bid(case, f[2], "96000.00").code == "restricted"
+    end_in(case, -1)
+    auction_advance(auction_id=case.auction.pk)
+    a = case.refresh()
+    req = case.request
+    assert req.selected_firm_id == f[1].organisation_id  # the next in the ranking
+    excluded = [row for row in a.ranking if row.get("excluded")]
+    assert [row["code"] for row in excluded] == [f[2].organisation.uscc] and "串通投标" in excluded[0]["excluded"]
+    result = result_event(a)
+    assert result["winner"]["code"] == f[1].organisation.uscc
+    assert f[2].organisation.uscc not in [row["code"] for row in result["ranking"]]
+    select = chain_records(chain=request_chain(req)).filter(data__transition="select").get()
+    assert select.data["skipped"][0]["code"] == f[2].organisation.uscc
+    assert select.data["selected"] == f[1].organisation.uscc
 
 
 def test_fewer_bidders_than_the_minimum_is_void_and_the_request_fails():

@@ -5,10 +5,10 @@ import json
 import uuid
 
 import pytest
-from django.core.cache import cache
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 from django.test import override_settings
 from django.urls import path
 

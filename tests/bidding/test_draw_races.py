@@ -8,11 +8,10 @@ from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
-from market.services_requests import signup_create
 from bidding.services_draw import draw_run
-from market.models import ServiceRequest
 from market.lifecycle import request_chain
-from market.services_requests import request_refresh, requests_sweep_due
+from market.models import ServiceRequest
+from market.services_requests import request_refresh, requests_sweep_due, signup_create
 from tests.factories import firm_user, owner_user, published_request, service_item
 from tests.market.test_races import run_threads
 

@@ -14,12 +14,11 @@ from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding import draw as recipe
 from bidding.models import Draw
-from market.services_requests import signup_create
 from bidding.services_draw import draw_run, draws_sweep_due
 from core.models import Rule
-from market.models import Qualification, RequestExclusion, ServiceRequest
 from market.lifecycle import request_chain
-from market.services_requests import request_refresh, requests_sweep_due
+from market.models import Qualification, RequestExclusion, ServiceRequest
+from market.services_requests import request_refresh, requests_sweep_due, signup_create
 from market.tasks import sweep_deadlines
 from tests.factories import firm_user, published_request, service_item
 

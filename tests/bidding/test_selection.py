@@ -9,14 +9,13 @@ from django.utils import timezone
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
 from bidding.models import Draw
-from market.services_requests import signup_create
-from market.services_results import request_confirm, request_decline
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent
 from credit.selectors import credit_restriction
-from market.models import ServiceRequest
 from market.lifecycle import request_chain
-from market.services_requests import requests_sweep_due
+from market.models import ServiceRequest
+from market.services_requests import requests_sweep_due, signup_create
+from market.services_results import request_confirm, request_decline
 from tests.factories import firm_user, published_request, service_item
 
 pytestmark = pytest.mark.django_db

@@ -94,3 +94,23 @@ def test_what_the_kernel_does_not_take_is_buffered_for_later(pair):
     pending = b"".join(conn._tempDataBuffer)
     assert 0 < len(pending) < len(big) and big.endswith(pending)
     assert conn.reactor.writers == [conn]
+
+
+TESTED_TWISTED = ("26.10",)  # the releases this patch was measured and tested on (pyproject pins them)
+
+
+def test_the_twisted_internals_it_relies_on_are_still_there():
+    """The patch reads private state of Twisted's transports. A Twisted release that renames
+    or drops any of it must fail here, loudly, before it ships (pyproject pins the range)."""
+    import inspect
+
+    import twisted
+    from twisted.internet import abstract
+
+    assert twisted.__version__.rsplit(".", 1)[0] in TESTED_TWISTED, twisted.__version__
+    source = inspect.getsource(abstract.FileDescriptor)
+    for name in ("_tempDataBuffer", "_tempDataLen", "dataBuffer", "offset", "producerPaused",
+                 "_writeDisconnected", "disconnecting", "streamingProducer", "def write(self, data"):
+        assert name in source, name
+    assert "TLS" in vars(tcp.Connection) or hasattr(tcp.Connection, "TLS")
+    assert hasattr(tcp.Connection, "socket") or "socket" in inspect.getsource(tcp.Connection)

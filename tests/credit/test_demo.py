@@ -14,7 +14,7 @@ def test_demo_has_ratings_and_credit_events(client):
 
     call_command("load_demo", stdout=io.StringIO())
     assert Rating.objects.filter(is_default=True).exists()
-    assert RatingDispute.objects.filter(decision="pending").exists()
+    assert RatingDispute.objects.filter(status="pending").exists()
     assert SectorRating.objects.exists() and Rating.objects.filter(side="firm").exists()
     sanctions = set(CreditEvent.objects.filter(kind_code__in=["overcharging", "collusion", "red_list"])
                     .values_list("sanction", flat=True))

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from market.services_requests import signup_create
 from bidding.services_draw import draw_run
 from core.exceptions import NotEligible
 from credit.models import CreditEvent
@@ -14,7 +13,7 @@ from credit.selectors import credit_restriction
 from credit.services import credit_event_issue
 from market.models import ServiceRequest
 from market.selectors import firm_eligibility
-from market.services_requests import requests_sweep_due
+from market.services_requests import requests_sweep_due, signup_create
 from tests.credit.helpers import evidence_for
 from tests.factories import (
     bureau_user,

@@ -137,7 +137,7 @@ def test_firm_appeals_once_and_the_bureau_answers():
     credit_appeal_answer(user=officer, event_id=event.pk, uphold=False, answer="经核查，收费超出标准，维持。")
     event.refresh_from_db()
     assert event.status == "active"
-    assert CreditAppeal.objects.get(event=event).decision == "rejected"
+    assert CreditAppeal.objects.get(event=event).status == "rejected"
     kinds = [r.kind for r in chain_records(chain=credit_chain(firm.organisation_id))]
     assert kinds == ["credit_event", "credit_appealed", "credit_appeal_answered"]
     assert chain_verify(chain=credit_chain(firm.organisation_id)).ok

@@ -90,7 +90,7 @@ def test_bureau_answers_an_appeal_and_revokes_on_the_event_page(client):
     client.force_login(officer)
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "reject", "answer": ""}).status_code == 400
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "reject", "answer": "维持"}).status_code == 302
-    assert CreditAppeal.objects.get(event=event).decision == "rejected"
+    assert CreditAppeal.objects.get(event=event).status == "rejected"
     assert client.post(f"/bureau/credit/events/{event.pk}/", {"action": "revoke", "reason": "复核撤销"}).status_code == 302
     event.refresh_from_db()
     assert event.status == "revoked"
@@ -116,3 +116,12 @@ def test_credit_pages_guard_roles(client):
     assert client.get("/firm/credit/").status_code == 302
     client.force_login(firm_user())
     assert client.get("/bureau/credit/").status_code == 403
+
+
+def test_a_non_numeric_firm_id_is_a_400_with_a_message(client):
+    from tests.factories import bureau_user
+
+    client.force_login(bureau_user())
+    response = client.post("/bureau/credit/", {"organisation": "abc", "kind": "collusion", "description": "x"})
+    assert response.status_code == 400
+    assert "请选择中介机构" in response.content.decode()

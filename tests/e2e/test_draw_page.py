@@ -8,10 +8,9 @@ from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from market.services_requests import signup_create
 from bidding.services_draw import draw_run
 from market.models import ServiceRequest
-from market.services_requests import requests_sweep_due
+from market.services_requests import requests_sweep_due, signup_create
 from tests.factories import firm_user, owner_user, published_request, service_item
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from accounts.models import Document, Organisation, User
 from accounts.services import document_store
-from market.services_requests import invitations_push, signup_create
 from core.models import Rule
 from market.models import (
     Entry,
@@ -30,6 +29,7 @@ from market.services import (
     qualification_add,
     staff_add,
 )
+from market.services_requests import invitations_push, signup_create
 from tests.factories import (
     OrganisationFactory,
     UserFactory,

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.selectors import chain_records, chain_verify
-from market.services_requests import signup_create
 from core.calendar import workday_shift
 from core.exceptions import InvalidState, ValidationFailed
 from core.models import Rule
+from market.lifecycle import request_chain
 from market.models import ServiceRequest
 from market.services_requests import (
     request_cancel,
@@ -18,10 +18,16 @@ from market.services_requests import (
     request_refresh,
     request_republish,
     requests_sweep_due,
+    signup_create,
 )
-from market.lifecycle import request_chain
 from market.tasks import sweep_deadlines
-from tests.factories import firm_user, owner_user, published_request, request_draft, service_item
+from tests.factories import (
+    firm_user,
+    owner_user,
+    published_request,
+    request_draft,
+    service_item,
+)
 
 pytestmark = pytest.mark.django_db
 

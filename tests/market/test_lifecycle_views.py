@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from market.models import DirectPickPolicy, Objection, OverdueWarning, ServiceRequest
+from market.services_requests import requests_sweep_due
 from market.services_results import objection_lodge, result_deliver, termination_ask
 from tests.factories import bureau_user, firm_user, owner_user
 from tests.market.test_after_selection import (
@@ -176,7 +177,9 @@ def test_todo_page_lists_what_waits_and_nav_links_it(client, owner):
 def test_overdue_page_shows_warnings_to_the_party_and_the_bureau(client, owner):
     req = drawn(owner)
     ServiceRequest.objects.filter(pk=req.pk).update(confirm_due=timezone.now() - timedelta(seconds=1))
-    as_user(client, owner).get(detail(req))  # the lazy check records it
+    as_user(client, owner).get(detail(req))  # a page view records nothing against a party
+    assert not OverdueWarning.objects.filter(request=req).exists()
+    requests_sweep_due()  # the beat does
     assert OverdueWarning.objects.filter(request=req).count() == 1
     assert "业主未按期确认选取结果" in client.get(reverse("market:overdue")).content.decode()
     assert req.code in as_user(client, bureau_user()).get(reverse("market:overdue")).content.decode()

@@ -12,9 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import document_store
-from market.services_requests import signup_create
 from market.models import Entry, Qualification, ServiceRequest, SignUp, StaffMember
-from market.services_requests import request_close_signup, request_draft_save, request_publish
+from market.services_requests import (
+    request_close_signup,
+    request_draft_save,
+    request_publish,
+    signup_create,
+)
 from tests.factories import (
     bureau_user,
     firm_user,

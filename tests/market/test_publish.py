@@ -13,8 +13,8 @@ from bidding import draw
 from core.calendar import workday_shift
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent
-from market.models import Invitation, RequestExclusion, ServiceRequest
 from market.lifecycle import request_chain
+from market.models import Invitation, RequestExclusion, ServiceRequest
 from market.services_requests import request_publish
 from tests.factories import firm_user, owner_user, request_draft, service_item
 

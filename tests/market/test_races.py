@@ -9,11 +9,14 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.selectors import chain_records, chain_verify
-from market.services_requests import signup_create
 from core.exceptions import DomainError, InvalidState
-from market.models import ServiceRequest, SignUp
 from market.lifecycle import request_chain
-from market.services_requests import request_close_signup, request_publish
+from market.models import ServiceRequest, SignUp
+from market.services_requests import (
+    request_close_signup,
+    request_publish,
+    signup_create,
+)
 from tests.factories import (
     firm_user,
     owner_user,

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from market.services_requests import signup_create
 from core.exceptions import InvalidState, NotAllowed, NotEligible
 from credit.models import CreditEvent
 from market.models import RequestExclusion, ServiceRequest, SignUp
+from market.services_requests import signup_create
 from tests.factories import firm_user, published_request, request_draft, service_item
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,8 @@ from audit.selectors import chain_records, chain_verify
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from credit.models import CreditEvent, CreditScore
 from credit.selectors import credit_score_compute
-from market.models import ServiceRequest
 from market.lifecycle import request_chain
-from ratings.tasks import ratings_sweep
+from market.models import ServiceRequest
 from ratings.models import Rating, RatingDispute, SectorRating
 from ratings.services import (
     rating_default_record,
@@ -23,6 +22,7 @@ from ratings.services import (
     rating_submit_owner,
     sector_rating_submit,
 )
+from ratings.tasks import ratings_sweep
 from tests.factories import bureau_user, owner_user
 from tests.lifecycle_fixtures import completed_request
 
@@ -162,7 +162,7 @@ def test_bureau_voids_a_disputed_rating_which_stays_visible_and_revokes_its_even
     dispute = rating_dispute_answer(user=bureau_user(region_code="360982"), rating_id=rating.pk, keep=False,
                                     answer="经核实，延期原因在业主，评价作废。")
     rating.refresh_from_db()
-    assert rating.status == Rating.Status.VOIDED and dispute.decision == RatingDispute.Decision.VOIDED
+    assert rating.status == Rating.Status.VOIDED and dispute.status == RatingDispute.Status.UPHELD
     assert Rating.objects.filter(pk=rating.pk).exists()  # nothing silently dropped
     event = CreditEvent.objects.get(cause_key=f"rating:{rating.pk}")
     assert event.status == CreditEvent.Status.REVOKED and "作废" in event.status_reason

@@ -57,6 +57,15 @@ def test_default_rating_is_marked_on_the_page(client):
     assert "默认满意另计 1 条" in html
 
 
+def test_a_non_numeric_rating_id_is_a_400_never_a_500(client):
+    from tests.ratings.test_ratings import completed_request
+
+    req, owner, firm = completed_request()
+    client.force_login(firm)
+    response = client.post(f"/ratings/{req.code}/", {"action": "dispute", "rating": "abc", "reason": "不同意"})
+    assert response.status_code == 400
+
+
 def test_a_rating_error_keeps_every_choice_and_shows_each_error_once_beside_its_field(client):
     from tests.lifecycle_fixtures import completed_request
 
