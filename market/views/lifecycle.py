@@ -157,9 +157,9 @@ def request_action(request, code: str, run, done: str, *, action: str = ""):
     try:
         run(req)
     except DomainError as exc:
-        from market.views.public import _detail_queryset, request_detail_context
+        from market.views.public import detail_queryset, request_detail_context
 
-        req = _detail_queryset().get(pk=req.pk)
+        req = detail_queryset().get(pk=req.pk)
         context = request_detail_context(request, req)
         life = context["life"]
         error = _error_context(action, exc, request.POST.dict())

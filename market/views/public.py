@@ -180,7 +180,7 @@ def announcement_list(request):
 # One request: the announcement, the sign-up panel, the audit trail
 
 
-def _detail_queryset():
+def detail_queryset():
     return ServiceRequest.objects.select_related(
         "owner", "region", "service_item", "service_item__qualification_type"
     )
@@ -269,7 +269,7 @@ def request_detail_context(request, req: ServiceRequest) -> dict:
 @require_GET
 def request_detail(request, code: str):
     """The announcement (采购公告) of one request. Drafts exist only for their owner."""
-    req = get_object_or_404(_detail_queryset(), code=code)
+    req = get_object_or_404(detail_queryset(), code=code)
     viewer = _viewer(request.user, req)
     if req.status == ServiceRequest.Status.DRAFT and not viewer["is_owner"]:
         raise Http404
@@ -291,14 +291,14 @@ def request_signup(request, code: str):
         if not request.htmx:
             messages.error(request, exc.message)
             return redirect(detail_url)
-        req = _detail_queryset().get(pk=req.pk)  # the service may have moved it on
+        req = detail_queryset().get(pk=req.pk)  # the service may have moved it on
         context = _signup_panel_context(request.user, req, error=exc.message)
         response = render(request, "market/partials/signup_panel.html", context, status=exc.status_code)
         return reswap(retarget(response, f"#{SIGNUP_PANEL_ID}"), "outerHTML")
     if not request.htmx:
         messages.success(request, "报名成功。")
         return redirect(detail_url)
-    req = _detail_queryset().get(pk=req.pk)
+    req = detail_queryset().get(pk=req.pk)
     context = _signup_panel_context(request.user, req, message="报名成功。请留意报名截止后的选取结果通知。")
     return render(request, "market/partials/signup_panel.html", context)
 
@@ -310,7 +310,7 @@ def request_signup(request, code: str):
 def _extras_answer(request, req: ServiceRequest, *, done: str, exc: DomainError | None):
     """htmx: the Q&A panel again (with the error beside its field, and the 4xx status);
     a plain post: back to the page with a message, or the page re-rendered with the error."""
-    req = _detail_queryset().get(pk=req.pk)
+    req = detail_queryset().get(pk=req.pk)
     error = None
     if exc is not None:
         error = {"message": exc.message, "errors": exc.errors or {}, "posted": request.POST.dict()}
