@@ -28,12 +28,13 @@ demo: migrate
 run: demo
 	PORT=$(PORT) HOST=$(HOST) PY=$(PY) bash scripts/run.sh
 
-## Debian's chromium for the browser tests (Playwright cannot download its own here).
+## Debian's chromium for the browser tests (Playwright cannot download its own here), and
+## Debian's Noto CJK fonts, without which the browser draws Chinese as empty boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { \
+	  echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 ## make test: install and pass the whole suite (see scripts/test.sh for the database matrix).
 test: install browser

@@ -91,7 +91,7 @@ def fill(n: int):
     CreditEvent.objects.bulk_create(rows, batch_size=500)
     for org in (heavy, light):
         CreditEvent.objects.create(organisation=org, kind="违规收费（收费乱）", kind_code="overcharging",
-                                   sanction="suspension", rule_source="bench", region_id="360921",
+                                   sanction="suspension", points=-20, rule_source="bench", region_id="360921",
                                    starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=180))
     return req, heavy, light
 

@@ -19,5 +19,6 @@ class BiddingConfig(AppConfig):
         extensions.panel_provider("request")(methods.direct_pick_panel)
         extensions.todo_provider(methods.direct_pick_todo)
         extensions.todo_provider(comparison_todo)
+        extensions.todo_provider(methods.auction_todo)
         audit_labels.register()  # how this app's audit records read (audit.timeline)
         publication.register()  # the closed auction's bid ladder on the request page and in OCDS

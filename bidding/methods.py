@@ -263,3 +263,22 @@ def direct_pick_todo(user, now: datetime) -> list[TodoItem]:
     items += [TodoItem(r, "重新发布或在报名机构中直接选取", None, False)
               for r in mine.filter(status=S.FAILED, failure_count__gte=after)]
     return items
+
+
+def auction_todo(user, now: datetime) -> list[TodoItem]:
+    """A firm's live or scheduled auctions it signed up for (this round): bid in the room."""
+    from bidding.models import Auction
+    from market.lifecycle import S
+    from market.models import ServiceRequest, SignUp
+
+    org = user.organisation if getattr(user, "is_authenticated", False) else None
+    if org is None or not org.is_intermediary:
+        return []
+    auctions = Auction.objects.filter(
+        status__in=[Auction.Status.SCHEDULED, Auction.Status.LIVE], request__status=S.SELECTING,
+        request__in=ServiceRequest.objects.filter(
+            pk__in=SignUp.objects.filter(organisation=org).values("request_id")),
+    ).select_related("request", "request__owner", "request__region", "request__service_item")
+    return [TodoItem(a.request, "参加网上竞价（开始时间）" if a.status == Auction.Status.SCHEDULED else "网上竞价进行中，截止前可出价",
+                     a.starts_at if a.status == Auction.Status.SCHEDULED else a.ends_at, False,
+                     url=f"/requests/{a.request.code}/auction/") for a in auctions]

@@ -471,7 +471,7 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
         auction.save(update_fields=["bid_count", "best_amount", "best_bid", "version", "ends_at"])
         req = _lock_request(auction)
         record_append(
-            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money(value)}元",
+            chain=request_chain(req), kind="bid", reason=f"{bidder.alias}报价{money_text(value)}",
             data={"auction": auction.pk, "seq": seq, "alias": bidder.alias, "amount": money(value),
                   "firm": bidder.organisation.uscc, "user": user.pk, "client_id": str(cid),
                   "extended_to": auction.ends_at if extended else None},

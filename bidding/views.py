@@ -56,6 +56,7 @@ def draw_result(request, code: str):
             excluded=[{**e, "name": names.get(e["code"], "")} for e in record["excluded"]],
             ranking=[{**e, "position": i, "name": names.get(e["code"], "")} for i, e in enumerate(record["ranking"], 1)],
             current_code=req.selected_firm.uscc if req.selected_firm_id else "",
+            names=names,  # the verify panel names the winner it recomputes
         )
     return render(request, "bidding/draw_result.html", context)
 

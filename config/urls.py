@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("bidding.urls")),
     path("", include("credit.urls")),
     path("", include("ratings.urls")),
+    path("", include("portal.urls")),
     path("", include("market.urls")),
 ]

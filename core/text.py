@@ -29,6 +29,14 @@ def money_clean(value, *, field: str, label: str = "金额", minimum: Decimal = 
     """A yuan amount with at most two decimals between `minimum` and `maximum`."""
     if isinstance(value, bool):
         raise field_error(field, f"请填写有效的{label}（元）。")
+    if isinstance(value, str):
+        # What a person typed: "83,000.00", "8.3万", "83000元" (core.format.money_parse).
+        from core.format import MoneyParseError, money_parse
+
+        try:
+            value = money_parse(value, label=label)
+        except MoneyParseError as exc:
+            raise field_error(field, exc.message) from None
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError, TypeError):

@@ -68,7 +68,10 @@ class CreditEvent(SerialRefreshMixin, fsm.ConcurrentTransitionMixin, models.Mode
     kind_code = models.CharField(_("事件类别"), max_length=24, choices=Kind.choices, blank=True)
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, blank=True)
     sanction = models.CharField(_("处理措施"), max_length=16, choices=Sanction.choices)
-    points = models.IntegerField(_("信用分变动"), default=0)
+    # No default: an event made outside `credit.services.credit_event_raise` must say its
+    # points, never silently count 0 against the sanction table (the demo's suspended firm
+    # once kept 98 points that way).
+    points = models.IntegerField(_("信用分变动"))
     rule_source = models.TextField(_("依据"))
     description = models.TextField(_("事实"), blank=True)
     region = models.ForeignKey(Region, verbose_name=_("发起区划"), on_delete=models.PROTECT)

@@ -17,10 +17,36 @@ RESTRICTING = (CreditEvent.Sanction.SUSPENSION, CreditEvent.Sanction.REMOVAL)
 
 @dataclass(frozen=True)
 class Restriction:
+    """A restriction in force, with what a person needs to read it: what (the sanction),
+    why (the event's kind and facts, the issuing region), until when."""
+
     event_id: int
     sanction: str
     ends_at: datetime | None
     message: str
+    sanction_label: str = ""
+    kind: str = ""
+    description: str = ""
+    region: str = ""
+    ban_until: datetime | None = None
+    rule_source: str = ""
+
+    @property
+    def removed(self) -> bool:
+        return self.sanction == CreditEvent.Sanction.REMOVAL
+
+    @property
+    def until_text(self) -> str:
+        """Until when, as a Chinese reader writes it ("2027年6月3日 14:30", or 长期)."""
+        from core.format import datetime_zh
+
+        return datetime_zh(self.ends_at) if self.ends_at else "长期"
+
+    @property
+    def ban_text(self) -> str:
+        from core.format import date_zh
+
+        return date_zh(self.ban_until) if self.ban_until else ""
 
 
 def restricting_events(*, at: datetime | None = None) -> QuerySet[CreditEvent]:
@@ -39,20 +65,50 @@ def restricting_events(*, at: datetime | None = None) -> QuerySet[CreditEvent]:
     )
 
 
+def _restriction_of(event: CreditEvent) -> Restriction:
+    from core.format import datetime_zh
+
+    until = datetime_zh(event.ends_at) if event.ends_at else "长期"
+    message = f"该机构因“{event.kind}”被{event.region.name}{event.get_sanction_display()}，至{until}，全市范围内不得参与。"
+    return Restriction(
+        event_id=event.pk, sanction=event.sanction, ends_at=event.ends_at, message=message,
+        sanction_label=str(event.get_sanction_display()), kind=event.kind, description=event.description,
+        region=event.region.name, ban_until=event.ban_until, rule_source=event.rule_source,
+    )
+
+
+def _longest_first(qs: QuerySet[CreditEvent]) -> QuerySet[CreditEvent]:
+    return qs.select_related("region").order_by(F("ends_at").desc(nulls_first=True), "-id")
+
+
 def credit_restriction(*, organisation_id: int, at: datetime | None = None) -> Restriction | None:
     """The longest restriction in force on this firm at `at`, or None. One query."""
-    event = (
-        restricting_events(at=at)
-        .filter(organisation_id=organisation_id)
-        .select_related("region")
-        .order_by(F("ends_at").desc(nulls_first=True), "-id")
-        .first()
+    event = _longest_first(restricting_events(at=at).filter(organisation_id=organisation_id)).first()
+    return None if event is None else _restriction_of(event)
+
+
+def credit_restrictions(*, organisation_ids, at: datetime | None = None) -> dict[int, Restriction]:
+    """`credit_restriction` for a page of firms at once (one query): firm id → its longest
+    restriction in force; firms without one are absent."""
+    ids = list(organisation_ids)
+    if not ids:
+        return {}
+    found: dict[int, Restriction] = {}
+    for event in _longest_first(restricting_events(at=at).filter(organisation_id__in=ids)):
+        found.setdefault(event.organisation_id, _restriction_of(event))
+    return found
+
+
+def removed_firms(*, at: datetime | None = None) -> QuerySet[CreditEvent]:
+    """Removal (清退) events whose ban is still running at `at`: their firms leave the
+    registry for the length of the ban (a removal without a ban date, for good)."""
+    at = at or timezone.now()
+    return CreditEvent.objects.filter(
+        Q(ban_until__isnull=True) | Q(ban_until__gt=at),
+        sanction=CreditEvent.Sanction.REMOVAL,
+        status__in=[CreditEvent.Status.ACTIVE, CreditEvent.Status.DISPUTED],
+        starts_at__lte=at,
     )
-    if event is None:
-        return None
-    until = timezone.localtime(event.ends_at).strftime("%Y-%m-%d %H:%M") if event.ends_at else "长期"
-    message = f"该机构因“{event.kind}”被{event.region.name}{event.get_sanction_display()}，至{until}，全市范围内不得参与。"
-    return Restriction(event_id=event.pk, sanction=event.sanction, ends_at=event.ends_at, message=message)
 
 
 # ---------------------------------------------------------------------------------------
@@ -201,6 +257,16 @@ def _q1(value) -> Decimal:
 
 def _q2(value) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def neutral_score() -> Decimal:
+    """The score of a firm without history under the weights in force (80, 80 and 90 points
+    in the formula of `credit_score_compute`), what the registry ranks an unscored firm at."""
+    from core.rules import rule_value
+
+    w = (rule_value("score_weight_owner"), rule_value("score_weight_sector"), rule_value("score_weight_credit"))
+    total = sum(w) or Decimal(1)
+    return _q1((w[0] * NEUTRAL_PART + w[1] * NEUTRAL_PART + w[2] * CREDIT_BASE) / total)
 
 
 def credit_score_compute(*, organisation_id: int, ratings: RatingInputs | None = None) -> ScoreBreakdown:

@@ -21,6 +21,7 @@ from core.calendar import workday_due
 from core.events import emit
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from core.jurisdiction import is_city_bureau
+from core.format import date_zh, datetime_zh
 from core.locking import lock_rows
 from core.rules import rule_int
 from core.text import text_clean
@@ -116,7 +117,7 @@ def credit_event_raise(
     emit("credit.event_issued", event_id=event.pk, organisation_id=org.pk, kind=kind, sanction=event.sanction)
     record_append(chain=credit_chain(org.pk), kind="credit_event", actor=officer, to_state=event.status,
                   reason=description, data=_event_data(event))
-    until = timezone.localtime(ends_at).strftime("%Y-%m-%d") if ends_at else ("长期" if spec.sanction == "removal" else "")
+    until = date_zh(ends_at) if ends_at else ("长期" if spec.sanction == "removal" else "")
     _notify_event(event, title=f"信用记录：{label}（{event.get_sanction_display()}）",
                   body=f"{description}{'，期限至' + until if until else ''}。如有异议可申诉一次。", key="raised")
     credit_score_refresh(organisation_id=org.pk)
@@ -360,7 +361,7 @@ def credit_events_expire_due(*, now: datetime | None = None, organisation_id: in
             credit_event_fire(event, "expire", actor=None, reason="期限届满，自动解除。", kind="credit_expired")
             what = "守信激励期满" if event.sanction == CreditEvent.Sanction.COMMENDATION else "信用限制已到期解除"
             _notify_event(event, title=f"{what}：{event.kind}",
-                          body=f"该记录于 {timezone.localtime(event.ends_at):%Y-%m-%d %H:%M} 期满，已自动解除。",
+                          body=f"该记录于 {datetime_zh(event.ends_at)} 期满，已自动解除。",
                           key="expired")
             expired += 1
     return expired

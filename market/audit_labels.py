@@ -144,6 +144,9 @@ def register() -> None:
             "termination_asked": "业主申请终止合同",
             "termination_refused": "不予终止合同",
             "overdue": "逾期预警",
+            "attachment": "上传采购文件",
+            "clarification_asked": "报名机构提问",
+            "clarification_answered": "业主答复提问",
         },
         states=dict(ServiceRequest.Status.choices),
         details={

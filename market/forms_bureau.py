@@ -7,7 +7,7 @@ Forms only parse and check input; the services in `market.services` and
 from django import forms
 
 from accounts.models import Region
-from market.models import Entry, ServiceRequest
+from market.models import Entry, ServiceItem, ServiceRequest
 from market.selection import method_choices
 
 ALL = "all"
@@ -59,9 +59,13 @@ class EntryReviewForm(forms.Form):
 class RequestFilterForm(forms.Form):
     """Filters of the bureau's request list; `regions` are those the officer may see."""
 
+    q = forms.CharField(label="搜索", required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "项目名称、编号或业主"}))
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), *ServiceRequest.Status.choices], required=False)
     region = forms.ModelChoiceField(label="区划", queryset=Region.objects.none(), required=False, empty_label="全部")
     method = forms.ChoiceField(label="选取方式", choices=lambda: [("", "全部"), *method_choices()], required=False)
+    service_item = forms.ModelChoiceField(label="服务事项", queryset=ServiceItem.objects.filter(active=True).order_by("code"),
+                                          required=False, empty_label="全部", to_field_name="code")
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,8 +79,16 @@ class RequestFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         region = data.get("region")
-        found = {"status": data.get("status"), "region_id": region.pk if region else None, "method": data.get("method")}
+        item = data.get("service_item")
+        found = {"status": data.get("status"), "region_id": region.pk if region else None, "method": data.get("method"),
+                 "service_item_id": item.pk if item else None}
         return {key: value for key, value in found.items() if value}
+
+    def search(self) -> str:
+        """The search text (title, code or owner), "" when none or invalid."""
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return (self.cleaned_data.get("q") or "").strip()
 
 
 class RuleForm(forms.Form):
@@ -95,6 +107,11 @@ class RuleForm(forms.Form):
             "max_decimal_places": "数值最多保留4位小数。",
         },
         widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    reason = forms.CharField(
+        label="修改理由", max_length=200,
+        error_messages={"required": "请写明修改理由（如依据的文件或会议纪要）。", "max_length": "修改理由不能超过200个字。"},
+        widget=forms.TextInput(attrs={"placeholder": "依据的文件、会议纪要等"}),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Region
 from core.calendar import workday_add, workday_shift
+from core.forms import AmountField, AmountInput
 from core.rules import rule_int
 from market.models import ServiceItem, ServiceRequest
 from market.selection import method_choices
@@ -115,14 +116,15 @@ class RequestForm(forms.ModelForm):
     class Meta:
         model = ServiceRequest
         fields = list(DRAFT_FIELDS)
-        field_classes = {"signup_deadline": LocalDateTimeField, "selection_at": LocalDateTimeField}
+        field_classes = {"signup_deadline": LocalDateTimeField, "selection_at": LocalDateTimeField,
+                         "ceiling": AmountField, "floor": AmountField, "min_step": AmountField}
         widgets = {
             "scope": forms.Textarea(attrs={"rows": 5}),
             "funding": forms.RadioSelect,
             "method": forms.RadioSelect,
-            "ceiling": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
-            "floor": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
-            "min_step": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+            "ceiling": AmountInput(),
+            "floor": AmountInput(),
+            "min_step": AmountInput(),
             "service_days": forms.NumberInput(attrs={"min": "1"}),
             "auction_minutes": forms.NumberInput(attrs={"min": "1", "max": "240"}),
         }

@@ -428,3 +428,7 @@ class OverdueWarning(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "step_key"], name="overdue_once_per_step"),
         ]
+
+
+# What an announcement carries besides its fields (kept in their own module).
+from market.models_announcement import Clarification, RequestAttachment  # noqa: E402,F401

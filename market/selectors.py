@@ -127,16 +127,33 @@ def announcement_list(
     return qs
 
 
-def registry_list(*, q: str = "", qualification: str = "") -> QuerySet[Organisation]:
-    """Approved intermediaries with their qualifications and credit score, most stars first
-    (two queries, whatever the count)."""
-    from django.db.models import F
+def registry_list(*, q: str = "", qualification: str = "", at: datetime | None = None) -> QuerySet[Organisation]:
+    """Approved intermediaries with their qualifications and credit score (two queries,
+    whatever the count), in the order owners choose by: firms free to take part first,
+    then by credit score (a firm with no score snapshot yet ranks at the neutral score of
+    a firm without history, not below every scored firm), then by name.
 
+    Firms removed (清退) leave the registry for the length of their ban; a restricted
+    (suspended) firm stays, annotated `is_restricted`, and pages show why and until when
+    (`credit.selectors.credit_restrictions`).
+    """
+    from django.db.models import DecimalField, F, Value
+    from django.db.models.functions import Coalesce
+
+    from credit.selectors import neutral_score, removed_firms
+
+    at = at or timezone.now()
     qs = (
         Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
+        .exclude(Exists(removed_firms(at=at).filter(organisation=OuterRef("pk"))))
+        .annotate(
+            is_restricted=Exists(restricting_events(at=at).filter(organisation=OuterRef("pk"))),
+            rank_score=Coalesce(F("credit_score__score"), Value(neutral_score()),
+                                output_field=DecimalField(max_digits=5, decimal_places=1)),
+        )
         .select_related("region", "entry", "credit_score")
         .prefetch_related("qualifications__qualification_type")
-        .order_by(F("credit_score__stars").desc(nulls_last=True), F("credit_score__score").desc(nulls_last=True), "name")
+        .order_by("is_restricted", F("rank_score").desc(), "name")
     )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(uscc__iexact=q.strip()))
@@ -204,7 +221,9 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
     """What waits on the user's organisation, and by when, soonest first (a fixed number of
     queries): the lifecycle's steps (the owner confirms, uploads the contract, accepts; the
     selected firm signs and delivers; the bureau answers objections and termination
-    requests in its scope), then what other apps register (`market.extensions`)."""
+    requests in its scope), then what other apps register (`market.extensions`; bidding:
+    direct picks and the live auctions a firm signed up for; ratings: the ratings to give
+    and disputes)."""
     from market.extensions import todo_providers
     from market.models import Objection, TerminationRequest
 
@@ -268,3 +287,37 @@ def direct_picks_for_bureau(*, user) -> QuerySet[ServiceRequest]:
     return requests_for_bureau(user=user).filter(direct_pick=True).select_related("selected_firm").order_by(
         "-status_changed_at", "-id"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Attachments (采购文件) and clarifications (答疑澄清) of an announcement
+
+
+def announcement_extras(*, user, request: ServiceRequest) -> dict:
+    """What the announcement of `request` shows `user` besides its fields: the attachments
+    (public), the Q&A (the owner, the bureau in scope and every registrant see it; the
+    asker's name only the owner and the bureau), and which forms the user may use."""
+    from market.models import Clarification, RequestAttachment, SignUp
+
+    org = user.organisation if user.is_authenticated and user.organisation_id else None
+    now = timezone.now()
+    is_owner = org is not None and org.pk == request.owner_id
+    is_bureau = org is not None and org.is_bureau and request_visible_to_bureau(user=user, request=request)
+    rounds = set(SignUp.objects.filter(request=request, organisation=org).values_list("round", flat=True)) if (
+        org is not None and org.is_intermediary) else set()
+    signup_open = (request.status == ServiceRequest.Status.PUBLISHED and request.signup_deadline is not None
+                   and request.signup_deadline > now)
+    sees_qa = is_owner or is_bureau or bool(rounds)
+    clarifications = (
+        list(Clarification.objects.filter(request=request).select_related("asker")) if sees_qa else []
+    )
+    return {
+        "attachments": list(RequestAttachment.objects.filter(request=request).select_related("document")),
+        "clarifications": clarifications,
+        "sees_qa": sees_qa,
+        "sees_askers": is_owner or is_bureau,
+        "may_attach": is_owner and (request.status == ServiceRequest.Status.DRAFT or signup_open),
+        "may_ask": signup_open and request.publish_count in rounds,
+        "may_answer": is_owner and signup_open,
+        "signup_open": signup_open,
+    }

@@ -14,6 +14,7 @@ from audit.services import record_append
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from core.jurisdiction import is_bureau, is_city_bureau
 from core.locking import lock_rows
+from core.text import text_clean
 from core.models import CalendarDay, Rule
 from core.rules import RULES, RuleDefault
 
@@ -80,8 +81,9 @@ def _with_retry(write):
     raise AssertionError("unreachable")
 
 
-def rule_set(*, user, key: str, value: Decimal) -> Rule:
-    """Set the value in force of rule `key` (city bureau staff only).
+def rule_set(*, user, key: str, value: Decimal, reason: str) -> Rule:
+    """Set the value in force of rule `key` (city bureau staff only), for a `reason` (the
+    decision or document behind the change, 2–200 characters), kept in the audit record.
 
     Upserts the Rule row, refreshing its label, unit, source and minimum from
     `core.rules.RULES`, and appends the old and new value to the "rules" audit chain,
@@ -93,6 +95,9 @@ def rule_set(*, user, key: str, value: Decimal) -> Rule:
     _require_city_bureau(user, what="规则参数")
     default = _rule_default(key)
     new_value = _rule_value_clean(default, value)
+    reason = text_clean(reason, field="reason", label="修改理由", max_length=200, required=True)
+    if len(reason) < 2:
+        raise ValidationFailed("请写明修改理由。", errors={"reason": ["请写明修改理由（如依据的文件或会议纪要）。"]})
     fields = {"label": default.label, "unit": default.unit, "source": default.source, "min_value": default.min_value}
 
     def write() -> Rule:
@@ -107,7 +112,7 @@ def rule_set(*, user, key: str, value: Decimal) -> Rule:
             rule.value, rule.updated_by = new_value, user
             rule.save()
         record_append(
-            chain=RULES_CHAIN, kind="rule_set", actor=user,
+            chain=RULES_CHAIN, kind="rule_set", actor=user, reason=reason,
             data={"key": key, "label": default.label, "unit": default.unit, "old": old_value, "new": new_value},
         )
         return rule

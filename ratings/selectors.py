@@ -154,3 +154,38 @@ def ratings_todo_items(*, user, now: datetime) -> list[tuple[ServiceRequest, str
             items.append((dispute.rating.request, f"答复{dispute.rating.rated.name}的评价异议", dispute.answer_due,
                           f"/ratings/{dispute.rating.request.code}/"))
     return items
+
+
+# ---------------------------------------------------------------------------------------
+# A firm's track record (业绩): what owners choose by on its registry page
+
+
+DONE = (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.RATED)
+UNDER_WAY = (ServiceRequest.Status.CONTRACTING, ServiceRequest.Status.IN_SERVICE, ServiceRequest.Status.DELIVERED)
+
+
+def firm_track_record(*, organisation_id: int, limit: int = 20) -> dict:
+    """The firm's services on this platform: how many were completed (accepted by the
+    owner), their contract total, how many are under way or were terminated for breach,
+    and the latest completed ones with their amount and the owner's rating (voided and
+    default ratings marked). Three queries."""
+    from django.db.models import Count, Q, Sum
+
+    mine = ServiceRequest.objects.filter(selected_firm_id=organisation_id)
+    totals = mine.aggregate(
+        completed=Count("id", filter=Q(status__in=DONE)),
+        amount=Sum("contract_amount", filter=Q(status__in=DONE)),
+        under_way=Count("id", filter=Q(status__in=UNDER_WAY)),
+        terminated=Count("id", filter=Q(status=ServiceRequest.Status.TERMINATED)),
+    )
+    rows = list(
+        mine.filter(status__in=DONE).select_related("owner", "service_item", "region")
+        .order_by(F("completed_at").desc(nulls_last=True), "-id")[:limit]
+    )
+    ratings = {
+        r.request_id: r
+        for r in Rating.objects.filter(request__in=[r.pk for r in rows], side=Rating.Side.OWNER)
+    }
+    for row in rows:
+        row.owner_rating = ratings.get(row.pk)
+    return {**totals, "amount": totals["amount"] or 0, "rows": rows}

@@ -64,6 +64,30 @@ def _may_view(user, req: ServiceRequest) -> dict:
     }
 
 
+def _rating_form(dims, posted, errors: dict, side: str) -> dict:
+    """A rating form as the template draws it: one row per dimension with its five choices
+    (the one chosen kept after an error), the overall verdict and the comment."""
+    scale = ["5", "4", "3", "2", "1"]
+    return {
+        "side": side,
+        "rows": [{"name": name, "label": label, "value": posted.get(name, ""), "errors": errors.get(name, []),
+                  "choices": scale} for name, label in dims],
+        "overall": {"value": posted.get("overall", ""), "errors": errors.get("overall", []),
+                    "choices": Rating.Overall.choices},
+        "comment": {"value": posted.get("comment", ""), "errors": errors.get("comment", [])},
+        "error_count": sum(len(v) for v in errors.values()),
+    }
+
+
+def _summary(error, field_errors: dict) -> str:
+    """What goes above a failed form: the service's message only when no field shows it."""
+    if error is None:
+        return ""
+    if field_errors:
+        return f"请按提示修改（共 {sum(len(v) for v in field_errors.values())} 处），已选的评分都已保留。"
+    return error.message
+
+
 def _scores_from(post, dims) -> dict:
     return {name: post.get(name) for name, _label in dims}
 
@@ -115,11 +139,19 @@ def request_ratings(request, code: str):
                          and now <= r.dispute_until)
     due = rating_due(req)
     owner_rating, firm_rating = ratings.get(Rating.Side.OWNER), ratings.get(Rating.Side.FIRM)
+    posted = request.POST if error else {}
+    field_errors = dict(error.errors or {}) if error else {}
+    action = posted.get("action", "") if error else ""
     sector = getattr(req, "sector_rating", None)
     return render(request, "ratings/request.html", {
         "req": req, **who, "owner_rating": owner_rating, "firm_rating": firm_rating, "sector": sector,
-        "due": due, "open": due is None or now <= due, "error": error, "posted": request.POST if error else {},
-        "owner_dims": OWNER_DIMENSIONS, "firm_dims": FIRM_DIMENSIONS, "overalls": Rating.Overall.choices,
+        "due": due, "open": due is None or now <= due, "error": error, "error_action": action,
+        # The forms again with what was chosen and each error beside its field (never twice).
+        "owner_form": _rating_form(OWNER_DIMENSIONS, posted if action == "owner_rate" else {},
+                                   field_errors if action == "owner_rate" else {}, "owner"),
+        "firm_form": _rating_form(FIRM_DIMENSIONS, posted if action == "firm_rate" else {},
+                                  field_errors if action == "firm_rate" else {}, "firm"),
+        "error_summary": _summary(error, field_errors if action in ("owner_rate", "firm_rate") else {}),
         "scale": [5, 4, 3, 2, 1],
         "may_owner_rate": who["is_owner"] and owner_rating is None and req.status == ServiceRequest.Status.COMPLETED,
         "may_firm_rate": who["is_firm"] and firm_rating is None and (due is None or now <= due),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "bidding",
     "credit",
     "ratings",
+    "portal",
     "demo",
     "operations",
     "docking",
@@ -108,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.platform",
             ],
+            # The one Chinese format (money, zh_datetime, zh_date …) in every template.
+            "builtins": ["core.templatetags.yc_format"],
         },
     },
 ]
@@ -133,7 +136,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "market:dashboard"
-LOGOUT_REDIRECT_URL = "market:announcement_list"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 # Bureau staff, organisation administrators and back-office staff need 12 characters,
 # everybody else 8 (accounts/passwords.py).
@@ -346,6 +349,12 @@ OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY", "")
 # until the opening. The key is derived from COMPARISON_SEAL_KEY, or from SECRET_KEY when it
 # is empty; changing it makes the sealed submissions of unopened rounds unreadable.
 COMPARISON_SEAL_KEY = os.environ.get("COMPARISON_SEAL_KEY", "")
+# The signature on the printed notices (中选通知书, 结果公告): PEM certificate and key issued
+# to the platform; unset, a self-signed test certificate is made at first use under
+# VAR_DIR/pdf-signing/ (portal.signing).
+PDF_SIGNING_CERT = os.environ.get("PDF_SIGNING_CERT", "")
+PDF_SIGNING_KEY = os.environ.get("PDF_SIGNING_KEY", "")
+PDF_SIGNING_KEY_PASSPHRASE = os.environ.get("PDF_SIGNING_KEY_PASSPHRASE", "")
 
 # Uploaded files: allowed kinds and size limit (bytes); the bureau's limit is a rule.
 UPLOAD_ALLOWED_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"]

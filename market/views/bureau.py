@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import chinese_calendar
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from accounts.models import Region
 from audit.selectors import chain_records
 from audit.timeline import timeline_rows
 from core.exceptions import DomainError
+from core.format import date_zh
 from core.jurisdiction import bureau_filter, is_city_bureau
 from core.models import CalendarDay, Rule
 from core.rules import RULES, rule_value
@@ -68,6 +70,15 @@ def bureau_entries(request):
     return render(request, "market/bureau/entry_list.html", {"form": form, "page": page, "status": status})
 
 
+def _missing_scans(entry: Entry) -> list[str]:
+    """The documents an approval should rest on that the application lacks: the business
+    licence and each qualification certificate's scan."""
+    missing = [] if entry.licence_id else ["营业执照扫描件"]
+    missing += [f"“{q.qualification_type.name}”资质证书扫描件"
+                for q in entry.organisation.qualifications.select_related("qualification_type") if not q.scan_id]
+    return missing
+
+
 @role_required("bureau")
 @require_http_methods(["GET", "POST"])
 def bureau_entry(request, pk: int):
@@ -78,7 +89,10 @@ def bureau_entry(request, pk: int):
     if request.method == "POST":
         form = EntryReviewForm(request.POST)
         status, error_message = 400, "请按提示修改后再提交。"
-        if form.is_valid():
+        missing = _missing_scans(entry)
+        if form.is_valid() and form.approve and missing and request.POST.get("confirm_missing") != "1":
+            form.add_error(None, f"该申请缺少{'、'.join(missing)}，请核实后勾选“仍予通过”再提交。")
+        elif form.is_valid():
             try:
                 entry_review(
                     user=request.user, entry_id=entry.pk, approve=form.approve, reason=form.cleaned_data["reason"]
@@ -102,6 +116,7 @@ def bureau_entry(request, pk: int):
         "form": form,
         "error_message": error_message,
         "reviewable": entry.status == Entry.Status.SUBMITTED,
+        "missing": _missing_scans(entry),
         "today": timezone.localdate(),
     }
     return render(request, "market/bureau/entry_detail.html", context, status=status)
@@ -114,10 +129,13 @@ def bureau_entry(request, pk: int):
 @role_required("bureau")
 @require_safe
 def bureau_requests(request):
-    """Every request in the officer's scope, filtered by status, region and method."""
+    """Every request in the officer's scope: searched by title, code or owner, filtered by
+    status, region, method and service item, 50 a page."""
     regions = bureau_filter(Region.objects.order_by("sort_order", "code"), user=request.user, field="pk")
     form = RequestFilterForm(request.GET or None, regions=regions)
     queryset = requests_for_bureau(user=request.user).filter(**form.filters()).order_by("-created_at", "-id")
+    if q := form.search():
+        queryset = queryset.filter(Q(title__icontains=q) | Q(code__iexact=q) | Q(owner__name__icontains=q))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -160,7 +178,7 @@ def _rules_rows(*, failed: RuleForm | None = None) -> list[dict]:
 def _rules_history() -> list[dict]:
     """The latest changes of the "rules" audit chain, newest first."""
     return [
-        {"at": r.at, "actor": r.actor_label, "label": r.data.get("label") or r.data.get("key", ""),
+        {"at": r.at, "actor": r.actor_label, "label": r.data.get("label") or "规则参数", "reason": r.reason,
          "unit": r.data.get("unit", ""), "old": plain_number(r.data.get("old")), "new": plain_number(r.data.get("new"))}
         for r in chain_records(chain=RULES_CHAIN).order_by("-seq")[:HISTORY_SIZE]
     ]
@@ -177,7 +195,8 @@ def bureau_rules(request):
         status = 400
         if form.is_valid():
             try:
-                rule = rule_set(user=request.user, key=form.cleaned_data["key"], value=form.cleaned_data["value"])
+                rule = rule_set(user=request.user, key=form.cleaned_data["key"], value=form.cleaned_data["value"],
+                                reason=form.cleaned_data["reason"])
             except DomainError as exc:
                 apply_errors(form, exc)
                 status = exc.status_code
@@ -228,7 +247,7 @@ def bureau_calendar(request):
                 status, error_message = exc.status_code, exc.message
             else:
                 if removed:
-                    messages.success(request, f"已删除 {day:%Y-%m-%d} 的人工设置，该日恢复按日历库计算。")
+                    messages.success(request, f"已删除 {date_zh(day)} 的人工设置，该日恢复按日历库计算。")
                 return redirect(_calendar_url(day.year))
     elif request.method == "POST":
         form = CalendarDayForm(request.POST)
@@ -244,7 +263,7 @@ def bureau_calendar(request):
                 status, error_message = exc.status_code, exc.message
             else:
                 kind = "工作日" if entry.is_workday else "休息日"
-                messages.success(request, f"已将 {entry.date:%Y-%m-%d} 设为{kind}。")
+                messages.success(request, f"已将 {date_zh(entry.date)} 设为{kind}。")
                 return redirect(_calendar_url(entry.date.year))
     context = {
         "year": year,

@@ -21,6 +21,7 @@ from accounts.services import document_store
 from core.exceptions import DomainError, ValidationFailed
 from core.rules import rule_value
 from core.web import apply_errors, role_required
+from credit.selectors import credit_restriction
 from market.forms_firm import (
     COMMITMENT_TEXT,
     EntryForm,
@@ -281,10 +282,12 @@ def invitations(request):
         SignUp.objects.filter(organisation=org, request_id__in={inv.request_id for inv in rows})
         .values_list("request_id", "round")
     )
+    # A restricted firm receives no invitation and may not sign up: say so, why and until when.
+    restriction = credit_restriction(organisation_id=org.pk)
     for inv in rows:
         inv.signed_up = (inv.request_id, inv.round) in signed
         inv.is_current_round = inv.round == inv.request.publish_count
-    return render(request, "market/firm/invitations.html", {"page": page, "rows": rows})
+    return render(request, "market/firm/invitations.html", {"page": page, "rows": rows, "restriction": restriction})
 
 
 @require_GET

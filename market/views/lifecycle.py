@@ -18,7 +18,7 @@ from django.views.decorators.http import (
 )
 
 from core.exceptions import DomainError
-from core.web import error_response, id_or_404
+from core.web import id_or_404
 from credit.selectors import sanction_summary
 from market import selectors
 from market.models import (
@@ -41,6 +41,7 @@ from market.services_results import (
 
 S = ServiceRequest.Status
 PANEL_ID = "lifecycle-panel"
+NOTICE_STATES = (S.PUBLICITY, S.OBJECTION, S.CONTRACTING, S.IN_SERVICE, S.DELIVERED, S.COMPLETED, S.RATED)
 
 STEP_NOTES = {
     S.AWAITING_CONFIRMATION: "选取结果待项目业主确认；中选机构可说明理由放弃中选。",
@@ -103,33 +104,84 @@ def lifecycle_context(user, req: ServiceRequest) -> dict:
             "pending_termination": pending_termination,
             "price": selectors.request_price(req),
             "decline_sanction": sanction_summary("declined"),
+            # The signed notices (portal): once the owner confirmed a selected firm.
+            "notices": req.selected_firm_id is not None and req.status in NOTICE_STATES,
+            "award_notice": req.selected_firm_id is not None and req.status in NOTICE_STATES
+            and (is_owner or is_firm or is_bureau),
         }
     }
 
 
-def request_action(request, code: str, run, done: str):
-    """Run `run(req)` for the request `code`; errors become their 4xx page, success a
-    message and the request page."""
+# Form fields of each action, so a service's field error is shown beside its field; the
+# service names an upload "file" or "document", the forms name theirs as below.
+ACTION_FIELDS = {
+    "confirm": (), "decline": ("reason",), "direct_pick": ("firm", "reason"), "object": ("reason", "attachment"),
+    "answer": ("decision", "answer"), "contract": ("amount", "document"), "deliver": ("document",),
+    "accept": ("comment",), "terminate": ("reason", "evidence"), "decide": ("decision", "answer"),
+}
+# Which panel flag shows each action's form.
+ACTION_SHOWN = {
+    "confirm": "can_confirm", "decline": "can_decline", "object": "can_object", "answer": "can_answer",
+    "deliver": "can_deliver", "accept": "can_accept", "terminate": "can_ask_termination",
+    "decide": "can_decide_termination",
+}
+
+
+def _error_context(action: str, exc: DomainError, posted: dict) -> dict:
+    """The failed action's error for the panel: field errors beside their fields, the
+    message above the form only when no field carries it (never twice)."""
+    fields = ACTION_FIELDS.get(action, ())
+    errors: dict[str, list[str]] = {}
+    for name, msgs in (exc.errors or {}).items():
+        name = {"file": fields[-1] if fields else name}.get(name, name)
+        errors.setdefault(name if name in fields else "", []).extend(msgs)
+    summary = exc.message if not errors or "" in errors else "请按提示修改后重新提交。"
+    errors.pop("", None)
+    return {"action": action, "message": summary, "errors": errors, "posted": posted}
+
+
+def _shown(life: dict, action: str) -> bool:
+    if action == "contract":
+        return life["can_contract_owner"] or life["can_contract_firm"]
+    return bool(life.get(ACTION_SHOWN.get(action, ""), False))
+
+
+def request_action(request, code: str, run, done: str, *, action: str = ""):
+    """Run `run(req)` for the request `code`. Success: a message and the request page.
+    A refusal re-renders the request page in place with its 4xx status: the error beside
+    its field and what was typed kept (a file field asks to choose the file again); when
+    the action's form is not on the page (any more), the reason stands above the page."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("market:request_detail", args=[code]))
     req = get_object_or_404(ServiceRequest.objects.exclude(status=S.DRAFT), code=code)
     try:
         run(req)
     except DomainError as exc:
-        return error_response(request, exc, context={"back_url": reverse("market:request_detail", args=[code])})
+        from market.views.public import detail_queryset, request_detail_context
+
+        req = detail_queryset().get(pk=req.pk)
+        context = request_detail_context(request, req)
+        life = context["life"]
+        error = _error_context(action, exc, request.POST.dict())
+        if not (action and life["shown"] and _shown(life, action)):
+            error = {**error, "action": "", "message": exc.message, "floating": True}
+        life["error"] = error
+        return render(request, "market/public/request_detail.html", context, status=exc.status_code)
     messages.success(request, done)
     return redirect("market:request_detail", code=code)
 
 
 @require_POST
 def life_confirm(request, code):
-    return request_action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user), "已确认选取结果，结果进入公示。")
+    return request_action(request, code, lambda r: request_confirm(request_id=r.pk, user=request.user),
+                          "已确认选取结果，结果进入公示。", action="confirm")
 
 
 @require_POST
 def life_decline(request, code):
     return request_action(request, code, lambda r: request_decline(request_id=r.pk, user=request.user,
-                                                             reason=request.POST.get("reason", "")), "已放弃中选。")
+                                                             reason=request.POST.get("reason", "")), "已放弃中选。",
+                          action="decline")
 
 
 @require_POST
@@ -137,7 +189,7 @@ def life_object(request, code):
     return request_action(request, code, lambda r: objection_lodge(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         attachment=request.FILES.get("attachment"),
-    ), "质疑已提交，行政审批局将在规定期限内书面答复。")
+    ), "质疑已提交，行政审批局将在规定期限内书面答复。", action="object")
 
 
 @require_POST
@@ -146,26 +198,28 @@ def life_answer(request, code):
     return request_action(request, code, lambda r: objection_answer(
         objection_id=id_or_404(request.POST.get("objection")), user=request.user, uphold=uphold,
         answer=request.POST.get("answer", ""), false_materials=uphold and request.POST.get("false_materials") == "1",
-    ), "质疑已答复。")
+    ), "质疑已答复。", action="answer")
 
 
 @require_POST
 def life_contract(request, code):
     return request_action(request, code, lambda r: contract_upload(
         request_id=r.pk, user=request.user, document=request.FILES.get("document"), amount=request.POST.get("amount"),
-    ), "合同已上传。")
+    ), "合同已上传，已通知对方。", action="contract")
 
 
 @require_POST
 def life_deliver(request, code):
     return request_action(request, code, lambda r: result_deliver(
-        request_id=r.pk, user=request.user, document=request.FILES.get("document")), "服务成果已提交。")
+        request_id=r.pk, user=request.user, document=request.FILES.get("document")),
+                          "服务成果已提交，等待业主验收。", action="deliver")
 
 
 @require_POST
 def life_accept(request, code):
     return request_action(request, code, lambda r: request_accept(
-        request_id=r.pk, user=request.user, comment=request.POST.get("comment", "")), "已验收。")
+        request_id=r.pk, user=request.user, comment=request.POST.get("comment", "")),
+                          "已验收通过，请在评价期限内评价服务。", action="accept")
 
 
 @require_POST
@@ -173,7 +227,7 @@ def life_terminate_ask(request, code):
     return request_action(request, code, lambda r: termination_ask(
         request_id=r.pk, user=request.user, reason=request.POST.get("reason", ""),
         evidence=request.FILES.get("evidence"),
-    ), "终止申请已提交行政审批局。")
+    ), "终止申请已提交行政审批局。", action="terminate")
 
 
 @require_POST
@@ -182,7 +236,7 @@ def life_terminate_decide(request, code):
     return request_action(request, code, lambda r: termination_decide(
         termination_id=id_or_404(request.POST.get("termination")), user=request.user, grant=grant,
         answer=request.POST.get("answer", ""),
-    ), "终止申请已处理。")
+    ), "终止申请已处理。", action="decide")
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,14 +25,13 @@ from accounts.models import Document, Organisation, Region
 from audit.timeline import timeline_rows
 from core.exceptions import DomainError
 from core.jurisdiction import bureau_covers, bureau_filter
+from credit.selectors import credit_restriction
 from core.web import role_required
 from market import selectors
-from market.extensions import page_panels, rows_decorate
 from market.lifecycle import request_chain
 from market.models import (
     Entry,
     Qualification,
-    QualificationType,
     ServiceItem,
     ServiceRequest,
     SignUp,
@@ -46,6 +45,7 @@ PAGE_SIZE = 20
 # Ids of the elements htmx swaps; templates use the same names.
 RESULTS_ID = "announcement-results"
 SIGNUP_PANEL_ID = "signup-panel"
+EXTRAS_PANEL_ID = "clarifications"
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def announcement_list(request):
 # One request: the announcement, the sign-up panel, the audit trail
 
 
-def _detail_queryset():
+def detail_queryset():
     return ServiceRequest.objects.select_related(
         "owner", "region", "service_item", "service_item__qualification_type"
     )
@@ -222,13 +222,16 @@ def _signup_panel_context(user, req: ServiceRequest, *, message: str = "", error
         "error": error,
         "signed_up": False,
         "eligibility": None,
+        "restriction": None,
     }
     if viewer["is_firm"]:
         context["signed_up"] = SignUp.objects.filter(
             request=req, organisation=viewer["org"], round=req.publish_count
         ).exists()
-        if context["is_open"] and not context["signed_up"] and not error:
+        if context["is_open"] and not context["signed_up"]:
             context["eligibility"] = selectors.firm_eligibility(organisation=viewer["org"], request=req)
+            if context["eligibility"].code == "restricted":
+                context["restriction"] = credit_restriction(organisation_id=viewer["org"].pk)
     return context
 
 
@@ -237,28 +240,41 @@ def _audit_rows(req: ServiceRequest) -> list:
     return timeline_rows(chain=request_chain(req))
 
 
-@require_GET
-def request_detail(request, code: str):
-    """The announcement (采购公告) of one request. Drafts exist only for their owner."""
-    req = get_object_or_404(_detail_queryset(), code=code)
+def announcement_extras_context(user, req: ServiceRequest, *, extras_error=None) -> dict:
+    """The attachments and Q&A panel's context (see `selectors.announcement_extras`)."""
+    return {"extras": {**selectors.announcement_extras(user=user, request=req), "error": extras_error,
+                       "panel_id": EXTRAS_PANEL_ID}}
+
+
+def request_detail_context(request, req: ServiceRequest) -> dict:
+    """Everything the announcement page of `req` shows `request.user` (also used to
+    re-render it in place when an action on it fails)."""
     viewer = _viewer(request.user, req)
-    if req.status == ServiceRequest.Status.DRAFT and not viewer["is_owner"]:
-        raise Http404
-    request_refresh(req)  # the lazy deadline check
     registrants = []
     if viewer["sees_registrants"]:
         registrants = list(
             SignUp.objects.filter(request=req, round=req.publish_count).select_related("organisation")
         )
-    context = {
+    return {
         **_signup_panel_context(request.user, req),  # req, viewer and the sign-up panel
         "exclusions": list(req.exclusions.select_related("organisation").order_by("id")),
         "registrants": registrants,
         "audit_rows": _audit_rows(req) if viewer["sees_registrants"] else [],
         **lifecycle_context(request.user, req),
+        **announcement_extras_context(request.user, req),
         "panels": request_panels(req, request.user),
     }
-    return render(request, "market/public/request_detail.html", context)
+
+
+@require_GET
+def request_detail(request, code: str):
+    """The announcement (采购公告) of one request. Drafts exist only for their owner."""
+    req = get_object_or_404(detail_queryset(), code=code)
+    viewer = _viewer(request.user, req)
+    if req.status == ServiceRequest.Status.DRAFT and not viewer["is_owner"]:
+        raise Http404
+    request_refresh(req)  # the lazy deadline check
+    return render(request, "market/public/request_detail.html", request_detail_context(request, req))
 
 
 @require_POST
@@ -275,65 +291,88 @@ def request_signup(request, code: str):
         if not request.htmx:
             messages.error(request, exc.message)
             return redirect(detail_url)
-        req = _detail_queryset().get(pk=req.pk)  # the service may have moved it on
+        req = detail_queryset().get(pk=req.pk)  # the service may have moved it on
         context = _signup_panel_context(request.user, req, error=exc.message)
         response = render(request, "market/partials/signup_panel.html", context, status=exc.status_code)
         return reswap(retarget(response, f"#{SIGNUP_PANEL_ID}"), "outerHTML")
     if not request.htmx:
         messages.success(request, "报名成功。")
         return redirect(detail_url)
-    req = _detail_queryset().get(pk=req.pk)
+    req = detail_queryset().get(pk=req.pk)
     context = _signup_panel_context(request.user, req, message="报名成功。请留意报名截止后的选取结果通知。")
     return render(request, "market/partials/signup_panel.html", context)
 
 
 # ---------------------------------------------------------------------------------------
-# Registry of intermediaries and the catalogue
+# Attachments (采购文件) and the clarification Q&A (答疑澄清)
 
 
-class RegistryFilterForm(_FilterForm):
-    q = forms.CharField(
-        label="搜索", required=False, max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "机构名称或统一社会信用代码"}),
-    )
-    qualification = forms.ModelChoiceField(
-        label="资质", queryset=QualificationType.objects.all(), required=False, to_field_name="code",
-        empty_label="全部资质",
-    )
+def _extras_answer(request, req: ServiceRequest, *, done: str, exc: DomainError | None):
+    """htmx: the Q&A panel again (with the error beside its field, and the 4xx status);
+    a plain post: back to the page with a message, or the page re-rendered with the error."""
+    req = detail_queryset().get(pk=req.pk)
+    error = None
+    if exc is not None:
+        error = {"message": exc.message, "errors": exc.errors or {}, "posted": request.POST.dict()}
+    if request.htmx:
+        context = {"req": req, **announcement_extras_context(request.user, req, extras_error=error)}
+        if exc is None:
+            context["extras"]["done"] = done
+        return render(request, "market/partials/announcement_extras.html", context,
+                      status=exc.status_code if exc else 200)
+    if exc is None:
+        messages.success(request, done)
+        return redirect(reverse("market:request_detail", args=[req.code]) + f"#{EXTRAS_PANEL_ID}")
+    context = request_detail_context(request, req)
+    context.update(announcement_extras_context(request.user, req, extras_error=error))
+    return render(request, "market/public/request_detail.html", context, status=exc.status_code)
 
 
-@require_GET
-def registry(request):
-    """The city-wide registry (中介机构库): approved intermediaries and their qualifications."""
-    form = RegistryFilterForm(request.GET or None)
-    data = _cleaned(form)
-    queryset = selectors.registry_list(
-        q=data.get("q", "").strip(),
-        qualification=data["qualification"].code if "qualification" in data else "",
-    )
-    page = _page(request, queryset)
-    rows = list(page.object_list)
-    rows_decorate("registry", rows, request.user)  # other apps' facts per firm (ratings: latest comment)
-    context = {"form": form, "page": page, "rows": rows, "today": timezone.localdate()}
-    return render(request, "market/public/registry.html", context)
+@require_POST
+@login_first_back_to_request
+def request_attachment_add(request, code: str):
+    from market.services_announcement import attachment_add
+
+    req = get_object_or_404(ServiceRequest, code=code)
+    try:
+        attachment_add(user=request.user, request_id=req.pk, title=request.POST.get("title", ""),
+                       upload=request.FILES.get("upload"))
+    except DomainError as exc:
+        return _extras_answer(request, req, done="", exc=exc)
+    return _extras_answer(request, req, done="采购文件已上传，随公告公开。", exc=None)
 
 
-@require_GET
-def registry_detail(request, pk: int):
-    """One approved intermediary: public facts, qualifications and practising staff."""
-    org = get_object_or_404(
-        Organisation.objects.filter(kind=Organisation.Kind.INTERMEDIARY, entry__status=Entry.Status.APPROVED)
-        .select_related("region", "entry", "credit_score"),
-        pk=pk,
-    )
-    context = {
-        "panels": page_panels("firm", org, request.user),
-        "firm": org,
-        "qualifications": list(org.qualifications.select_related("qualification_type")),
-        "staff": list(org.staff.only("name", "title")),
-        "today": timezone.localdate(),
-    }
-    return render(request, "market/public/registry_detail.html", context)
+@require_POST
+@login_first_back_to_request
+def request_clarification_ask(request, code: str):
+    from market.services_announcement import clarification_ask
+
+    req = get_object_or_404(ServiceRequest.objects.exclude(status=ServiceRequest.Status.DRAFT), code=code)
+    try:
+        clarification_ask(user=request.user, request_id=req.pk, question=request.POST.get("question", ""))
+    except DomainError as exc:
+        return _extras_answer(request, req, done="", exc=exc)
+    return _extras_answer(request, req, done="问题已提交，业主答复后所有报名机构可见。", exc=None)
+
+
+@require_POST
+@login_first_back_to_request
+def request_clarification_answer(request, code: str):
+    from market.services_announcement import clarification_answer
+
+    req = get_object_or_404(ServiceRequest.objects.exclude(status=ServiceRequest.Status.DRAFT), code=code)
+    try:
+        raw = request.POST.get("clarification", "")
+        clarification_id = int(raw) if raw.isdigit() else 0
+        clarification_answer(user=request.user, clarification_id=clarification_id,
+                             answer=request.POST.get("answer", ""))
+    except DomainError as exc:
+        return _extras_answer(request, req, done="", exc=exc)
+    return _extras_answer(request, req, done="答复已发布，所有报名机构均可看到。", exc=None)
+
+
+# ---------------------------------------------------------------------------------------
+# The catalogue (the registry of intermediaries is on the portal: portal.views)
 
 
 @require_GET
@@ -379,12 +418,17 @@ def _lifecycle_requests_of_document(doc: Document):
 
 
 def _may_download(user, doc: Document) -> bool:
-    """A user of the document's organisation; the other party (owner or selected firm) of
+    """Anyone, for an attachment of a published announcement; a user of the document's
+    organisation; the other party (owner or selected firm) of
     a request whose contract or result the document is; bureau staff: city staff any
     document, county staff entry documents (firms are city-wide), their county's
     documents and the lifecycle documents of requests in their scope."""
     from django.db.models import Q
 
+    from market.models import RequestAttachment
+
+    if RequestAttachment.objects.filter(document=doc).exclude(request__status=ServiceRequest.Status.DRAFT).exists():
+        return True  # 采购文件 are public with their announcement
     org = _org_of(user)
     if org is None:
         return False
@@ -416,12 +460,14 @@ def document_download(request, pk: int):
 
 
 urlpatterns = [
-    path("", announcement_list, name="announcement_list"),
+    path("announcements/", announcement_list, name="announcement_list"),
     path("dashboard/", dashboard, name="dashboard"),
     path("requests/<str:code>/", request_detail, name="request_detail"),
     path("requests/<str:code>/signup/", request_signup, name="request_signup"),
-    path("registry/", registry, name="registry"),
-    path("registry/<int:pk>/", registry_detail, name="registry_detail"),
+    path("requests/<str:code>/attachments/", request_attachment_add, name="request_attachment_add"),
+    path("requests/<str:code>/clarifications/", request_clarification_ask, name="request_clarification_ask"),
+    path("requests/<str:code>/clarifications/answer/", request_clarification_answer,
+         name="request_clarification_answer"),
     path("catalogue/", catalogue, name="catalogue"),
     path("documents/<int:pk>/", document_download, name="document_download"),
 ]

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 def _restrict(org) -> None:
     from credit.models import CreditEvent
 
-    CreditEvent.objects.create(organisation=org, kind="串通投标", sanction=CreditEvent.Sanction.SUSPENSION,
+    CreditEvent.objects.create(organisation=org, kind="串通投标", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
                                rule_source="《宜春市网上中介服务超市管理暂行办法》", region_id="360900",
                                starts_at=timezone.now() - timedelta(minutes=1))
 

@@ -50,4 +50,14 @@ def test_result_with_names_after_close(client):
     html = client.get(f"/requests/{case.request.code}/auction/").content.decode()
     for name, code, *_ in _names(case):
         assert name in html and code in html
-    assert "97000.00" in html
+    assert "97,000.00" in html
+
+
+def test_a_firm_signed_up_for_an_auction_finds_it_in_its_todo():
+    from market.selectors import todo_for
+    from tests.bidding.auction_support import auction_case
+
+    case = auction_case(3)
+    items = [i for i in todo_for(user=case.firms[0]) if i.request.pk == case.request.pk]
+    assert len(items) == 1 and items[0].url == f"/requests/{case.request.code}/auction/"
+    assert items[0].due in (case.auction.starts_at, case.auction.ends_at)

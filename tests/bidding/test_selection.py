@@ -89,7 +89,7 @@ def test_declining_winner_is_replaced_by_the_next_in_the_ranking_and_sanctioned(
 def test_a_substitute_no_longer_eligible_is_skipped_with_the_reason(owner):
     req, the_draw = _drawn(owner)
     ranked = _ranked(the_draw)
-    CreditEvent.objects.create(organisation=ranked[1], kind="串通投标", sanction=CreditEvent.Sanction.REMOVAL,
+    CreditEvent.objects.create(organisation=ranked[1], kind="串通投标", sanction=CreditEvent.Sanction.REMOVAL, points=-60,
                                rule_source="test", region_id="360900", starts_at=timezone.now() - timedelta(minutes=1))
     after = request_decline(request_id=req.pk, user=_user_of(ranked[0]), reason="放弃")
     assert after.selected_firm == ranked[2]

@@ -45,7 +45,7 @@ def test_eligibility_costs_the_same_queries_for_1_and_200_events(django_assert_n
     _history(long.organisation, 200)
     # A restriction in force on both, so the check reads (and words) a real event.
     for user in (short, long):
-        CreditEvent.objects.create(organisation=user.organisation, kind="串通", sanction="suspension", rule_source="r",
+        CreditEvent.objects.create(organisation=user.organisation, kind="串通", sanction="suspension", points=-20, rule_source="r",
                                    region_id="360921", starts_at=timezone.now() - timedelta(minutes=1),
                                    ends_at=timezone.now() + timedelta(days=30))
 

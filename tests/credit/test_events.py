@@ -54,7 +54,7 @@ def test_a_cause_raises_its_event_once():
     records = chain_records(chain=credit_chain(firm.organisation_id))
     assert [r.kind for r in records] == ["credit_event"]
     with pytest.raises(IntegrityError), transaction.atomic():
-        CreditEvent.objects.create(organisation=firm.organisation, kind="x", sanction="warning", rule_source="x",
+        CreditEvent.objects.create(organisation=firm.organisation, kind="x", sanction="warning", points=-5, rule_source="x",
                                    region_id="360900", starts_at=timezone.now(), cause_key=first.cause_key)
 
 

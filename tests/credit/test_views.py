@@ -43,7 +43,7 @@ def test_firm_sees_its_events_and_appeals_once(client):
     event = _issue(bureau_user(), firm)
     client.force_login(firm)
     html = client.get("/firm/credit/").content.decode()
-    assert "超标准收费三万元" in html and "全市范围内不得参与" in html
+    assert "超标准收费三万元" in html and "您单位正受信用限制：暂停参与" in html and "全市范围内不得报名" in html
     assert client.post(f"/firm/credit/events/{event.pk}/appeal/", {"reason": "收费符合合同"}).status_code == 302
     assert CreditAppeal.objects.get(event=event).reason == "收费符合合同"
     again = client.post(f"/firm/credit/events/{event.pk}/appeal/", {"reason": "再次"})

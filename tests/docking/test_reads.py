@@ -36,18 +36,24 @@ def test_registry_shows_qualifications_credit_and_track_record():
 
     firm = firm_user()
     restricted = firm_user()
-    credit_event_raise(organisation_id=restricted.organisation.pk, kind="collusion", description="串通",
+    # A suspended firm stays in the registry, marked restricted; a removed (清退) one leaves it
+    # for its ban (issue 12).
+    credit_event_raise(organisation_id=restricted.organisation.pk, kind="overcharging", description="违规收费",
                        cause_key="reads", region_id="360900", at=timezone.now() - timedelta(hours=1))
+    removed = firm_user()
+    credit_event_raise(organisation_id=removed.organisation.pk, kind="collusion", description="串通",
+                       cause_key="reads-removed", region_id="360900", at=timezone.now() - timedelta(hours=1))
     rows = {r["uscc"]: r for r in get("/api/v1/registry/", page_size=200)["results"]}
     assert rows[firm.organisation.uscc]["credit"]["restricted"] is False
     assert rows[restricted.organisation.uscc]["credit"]["restricted"] is True
+    assert removed.organisation.uscc not in rows
     assert rows[firm.organisation.uscc]["qualifications"][0]["valid_until"]
     assert rows[firm.organisation.uscc]["track_record"] == {"completed": 0, "in_progress": 0, "ratings": 0}
     one = get(f"/api/v1/registry/{firm.organisation.uscc}/")
     assert one["name"] == firm.organisation.name
     assert ApiClient().get("/api/v1/registry/NOPE/").status_code == 404
     credit = get("/api/v1/credit/")["results"]
-    assert [c["organisation"]["uscc"] for c in credit] == [restricted.organisation.uscc]
+    assert {c["organisation"]["uscc"] for c in credit} == {restricted.organisation.uscc, removed.organisation.uscc}
 
 
 def test_announcements_filter_like_the_page_and_never_show_drafts():

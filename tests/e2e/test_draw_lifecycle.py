@@ -61,6 +61,9 @@ def test_a_drawn_request_runs_its_whole_life_online(live_url, login, browser):
     expect(owner_page.locator("#life-selected")).to_have_text(req.selected_firm.name)
 
     owner_page.get_by_role("button", name="确认选取结果").click()
+    # An irreversible step asks first, with the firm and the price.
+    expect(owner_page.locator(".confirm-dialog")).to_contain_text(req.selected_firm.name)
+    owner_page.click("[data-confirm-ok]")
     expect(owner_page.locator("#life-status")).to_have_text("结果公示")
     expect(owner_page.locator("#life-publicity-end")).to_be_visible()
 
@@ -84,6 +87,7 @@ def test_a_drawn_request_runs_its_whole_life_online(live_url, login, browser):
 
     owner_page.goto(detail)
     owner_page.get_by_role("button", name="验收通过").click()
+    owner_page.click("[data-confirm-ok]")
     expect(owner_page.locator("#life-status")).to_have_text("已验收")
     req.refresh_from_db()
     assert req.status == ServiceRequest.Status.COMPLETED

@@ -48,3 +48,6 @@ def test_result_page_verify_panel_says_the_record_checks_out(page, live_url):
     page.get_by_role("button", name="在浏览器中复核").click()
     expect(page.locator("[data-verify-result] [data-verify-ok]")).to_have_attribute("data-verify-ok", "true")
     expect(page.locator("body")).to_contain_text(the_draw.winner.name)
+    # The verify result names the winner it recomputed, not only its code.
+    expect(page.locator("[data-verify-result] .draw-verify-text")).to_contain_text(the_draw.winner.name)
+    expect(page.locator("body")).not_to_contain_text("drawn_at")

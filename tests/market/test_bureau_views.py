@@ -108,6 +108,20 @@ def test_entry_page_shows_documents_staff_and_the_audit_chain(client):
     assert "通过" in html and "退回" in html
 
 
+def test_approving_an_entry_without_its_scans_warns_first(client):
+    entry = submitted_entry(region_code=FENGXIN)  # no licence, no scans
+    client.force_login(bureau_user(region_code=FENGXIN))
+    html = client.get(entry_url(entry)).content.decode()
+    assert 'id="missing-scans"' in html and "营业执照扫描件" in html and 'data-confirm="仍予通过"' in html
+    response = client.post(entry_url(entry), {"decision": "approve"})
+    assert response.status_code == 400 and "仍予通过" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.SUBMITTED
+    assert client.post(entry_url(entry), {"decision": "approve", "confirm_missing": "1"}).status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.APPROVED
+
+
 def test_county_staff_cannot_see_or_review_another_countys_entry(client):
     entry = submitted_entry(region_code=WANZAI)
     client.force_login(bureau_user(region_code=FENGXIN))
@@ -118,7 +132,7 @@ def test_county_staff_cannot_see_or_review_another_countys_entry(client):
 
 
 def test_city_staff_review_any_countys_entry(client):
-    entry = submitted_entry(region_code=WANZAI)
+    entry = submitted_entry(region_code=WANZAI, with_documents=True)
     officer = bureau_user()
     client.force_login(officer)
     assert client.get(entry_url(entry)).status_code == 200
@@ -131,7 +145,7 @@ def test_city_staff_review_any_countys_entry(client):
 
 
 def test_county_staff_review_their_own_countys_entry(client):
-    entry = submitted_entry(region_code=FENGXIN)
+    entry = submitted_entry(region_code=FENGXIN, with_documents=True)
     client.force_login(bureau_user(region_code=FENGXIN))
     assert client.post(entry_url(entry), {"decision": "approve"}).status_code == 302
     entry.refresh_from_db()
@@ -155,7 +169,7 @@ def test_returning_an_entry_needs_a_reason(client):
 def test_reviewing_an_entry_twice_is_a_clear_conflict(client):
     entry = submitted_entry(region_code=FENGXIN)
     client.force_login(bureau_user())
-    client.post(entry_url(entry), {"decision": "approve"})
+    client.post(entry_url(entry), {"decision": "approve", "confirm_missing": "1"})
     response = client.post(entry_url(entry), {"decision": "return", "reason": "再次审核"})
     assert response.status_code == 409
     assert "不在待审核状态" in response.content.decode()
@@ -170,6 +184,19 @@ def test_bureau_pages_refuse_other_roles(client):
 
 # ---------------------------------------------------------------------------------------
 # Requests
+
+
+def test_request_list_searches_by_title_code_and_owner_and_formats_amounts(client):
+    first = published_request(title="袁州区某学校扩建工程环境影响评价")
+    second = published_request(title="樟树市某道路工程安全评价")
+    client.force_login(bureau_user())
+    page = lambda **q: {r.pk for r in client.get(REQUESTS_URL, q).context["page"]}  # noqa: E731
+    assert page(q="学校扩建") == {first.pk}
+    assert page(q=second.code) == {second.pk}
+    assert page(q=first.owner.name) == {first.pk}
+    assert first.pk in page(service_item=first.service_item.code)
+    html = client.get(REQUESTS_URL).content.decode()
+    assert "100,000.00" in html and 'type="search"' in html
 
 
 def test_request_list_is_scoped_filtered_and_constant_in_queries(client):
@@ -219,23 +246,34 @@ def test_rules_page_lists_every_rule_with_its_value_and_source(client):
     assert response.context["can_edit"] is False
     assert 'name="value"' not in html
     assert "<strong>10</strong>" in html and "E+" not in html  # contract_days = 10, written plainly
+    for key, default in RULES.items():  # the Chinese name and the source, never the key
+        assert key not in html.replace(f'id="rule-{key}"', "").replace(f"#rule-{key}", "").replace(f"id_{key}_", "")
+        assert default.source.split("\n")[0][:20] in html
+
+
+def test_a_rule_change_needs_a_reason(client):
+    client.force_login(bureau_user())
+    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": "5", "reason": ""})
+    assert response.status_code == 400 and "请写明修改理由" in response.content.decode()
+    assert rule_value("signup_window_workdays") == Decimal(3)
 
 
 def test_city_staff_change_a_rule(client):
     officer = bureau_user()
     client.force_login(officer)
-    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": "5"})
+    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": "5", "reason": "市局第3次会议纪要"})
     assert response.status_code == 302
     assert rule_value("signup_window_workdays") == Decimal(5)
     html = client.get(RULES_URL).content.decode()
     assert str(officer) in html
     history = client.get(RULES_URL).context["history"]
-    assert (history[0]["old"], history[0]["new"]) == ("3", "5")
+    assert (history[0]["old"], history[0]["new"], history[0]["reason"]) == ("3", "5", "市局第3次会议纪要")
+    assert "市局第3次会议纪要" in html
 
 
 def test_county_staff_cannot_change_a_rule(client):
     client.force_login(bureau_user(region_code=FENGXIN))
-    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": "5"})
+    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": "5", "reason": "试图修改"})
     assert response.status_code == 403
     assert "只能由市行政审批局修改" in response.content.decode()
     assert rule_value("signup_window_workdays") == Decimal(3)
@@ -249,7 +287,7 @@ def test_county_staff_cannot_change_a_rule(client):
 ])
 def test_a_bad_rule_value_is_refused(client, value, message):
     client.force_login(bureau_user())
-    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": value})
+    response = client.post(RULES_URL, {"key": "signup_window_workdays", "value": value, "reason": "调整"})
     assert response.status_code == 400
     assert message in response.content.decode()
     assert rule_value("signup_window_workdays") == Decimal(3)

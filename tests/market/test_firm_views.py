@@ -514,3 +514,35 @@ def test_register_asks_for_a_captcha_past_the_limit_per_address(settings):
     answer = captcha_answer(response.content.decode())
     response = client.post("/register/", {**data, "username": "bulk9", "email": "b9@example.com", **answer})
     assert response.status_code == 302 and User.objects.filter(username="bulk9", is_org_admin=True).exists()
+
+
+# ---------------------------------------------------------------------------------------
+# A restricted firm is told why (issue 12)
+
+
+def _suspend(user):
+    from credit.services import credit_raise_declined
+
+    credit_raise_declined(request=published_request(), organisation_id=user.organisation_id, round=1,
+                          reason="项目负责人离职")
+
+
+def test_a_restricted_firm_is_told_on_its_invitations_page_what_why_and_until_when(client):
+    user = firm_user()
+    _suspend(user)
+    client.force_login(user)
+    html = client.get("/firm/invitations/").content.decode()
+    assert "您单位正受信用限制：暂停参与" in html and "中选后放弃中选资格" in html and "项目负责人离职" in html
+    assert "期满自动解除" in html and "不向您单位推送新的采购邀请" in html
+    assert "暂未收到采购邀请。入驻通过" not in html
+
+
+def test_the_sign_up_button_of_a_restricted_firm_is_disabled_with_the_reason(client):
+    user = firm_user()
+    req = published_request(item=service_item())
+    _suspend(user)
+    client.force_login(user)
+    html = client.get(f"/requests/{req.code}/").content.decode()
+    assert '<button type="submit" disabled aria-describedby="signup-why">报名参加</button>' in html
+    why = html[html.index('id="signup-why"'):]
+    assert why.index("暂停参与至") < why.index("</span>") and "中选后放弃中选资格" in why[:why.index("</span>")]

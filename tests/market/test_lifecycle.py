@@ -99,7 +99,7 @@ def test_firm_restricted_before_close_does_not_count(owner):
 
     req = _with_registrants(owner, 3)
     firm = req.signups.first().organisation
-    CreditEvent.objects.create(organisation=firm, kind="串通投标", sanction=CreditEvent.Sanction.REMOVAL,
+    CreditEvent.objects.create(organisation=firm, kind="串通投标", sanction=CreditEvent.Sanction.REMOVAL, points=-60,
                                rule_source="test", region_id="360983", starts_at=timezone.now())
     _expire(req)
     requests_sweep_due()

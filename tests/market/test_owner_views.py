@@ -163,7 +163,7 @@ def test_save_and_publish_publishes_and_invites_qualified_firms(owner_client, dj
 def test_edit_saves_changes_of_the_own_draft(owner_client, owner):
     req = request_draft(owner=owner)
     assert owner_client.get(edit_url(req)).status_code == 200
-    data = form_data(title="修改后的项目名称", ceiling="88000.50")
+    data = form_data(title="修改后的项目名称", ceiling="8.80005万")
     response = owner_client.post(edit_url(req), data)
     assert response.status_code == 302
     req.refresh_from_db()
@@ -213,13 +213,17 @@ def _selection_before_deadline() -> str:
 
 BAD_INPUT = [
     pytest.param("save", {"ceiling": "0"}, "ceiling", "最高限价必须大于0。", id="ceiling-zero"),
-    pytest.param("save", {"ceiling": "-100"}, "ceiling", "最高限价必须大于0。", id="ceiling-negative"),
-    pytest.param("save", {"ceiling": "abc"}, "ceiling", "请输入有效的金额（元），如 100000.00。", id="ceiling-garbage"),
-    pytest.param("save", {"ceiling": "100.123"}, "ceiling", "金额最多保留两位小数。", id="ceiling-three-decimals"),
-    pytest.param("save", {"ceiling": "NaN"}, "ceiling", "请输入有效的金额（元），如 100000.00。", id="ceiling-nan"),
+    pytest.param("save", {"ceiling": "-100"}, "ceiling", "最高限价不能为负数。", id="ceiling-negative"),
+    pytest.param("save", {"ceiling": "abc"}, "ceiling", "无法识别的最高限价“abc”。请填写金额（元），例如 83000、83,000.00 或 8.3万。",
+                 id="ceiling-garbage"),
+    pytest.param("save", {"ceiling": "8.3k"}, "ceiling", "最高限价只能用“元”或“万”作单位。", id="ceiling-k"),
+    pytest.param("save", {"ceiling": "100.123"}, "ceiling", "最高限价最多保留两位小数（精确到分）。", id="ceiling-three-decimals"),
+    pytest.param("save", {"ceiling": "NaN"}, "ceiling", "无法识别的最高限价“NaN”。请填写金额（元），例如 83000、83,000.00 或 8.3万。",
+                 id="ceiling-nan"),
     pytest.param("save", {"floor": "100000.00"}, "floor", "最低限价必须大于0且低于最高限价。", id="floor-equals-ceiling"),
     pytest.param("save", {"floor": "150000"}, "floor", "最低限价必须大于0且低于最高限价。", id="floor-above-ceiling"),
-    pytest.param("save", {"min_step": "xyz"}, "min_step", "请输入有效的金额（元），如 100000.00。", id="step-garbage"),
+    pytest.param("save", {"min_step": "xyz"}, "min_step", "无法识别的最小降价幅度“xyz”。请填写金额（元），例如 83000、83,000.00 或 8.3万。",
+                 id="step-garbage"),
     pytest.param("save", {"service_days": "0"}, "service_days", "服务期限至少1天。", id="service-days-zero"),
     pytest.param("save", {"auction_minutes": "500"}, "auction_minutes", "竞价时长应在1至240分钟之间。", id="auction-too-long"),
     pytest.param("save", {"signup_deadline": "明天下午"}, "signup_deadline", "请输入有效的日期和时间，如 2026-03-02 17:00。",
@@ -229,7 +233,7 @@ BAD_INPUT = [
     pytest.param("save", {"project_code": "12345"}, "project_code",
                  "投资项目代码格式应为“年份-区划-行业-类别-流水号”，如 2026-360982-48-01-012345。", id="bad-project-code"),
     pytest.param("save", {"funding": "loan"}, "funding", "请选择资金来源。", id="bad-funding"),
-    pytest.param("publish", {"ceiling": "-1"}, "ceiling", "最高限价必须大于0。", id="publish-ceiling-negative"),
+    pytest.param("publish", {"ceiling": "-1"}, "ceiling", "最高限价不能为负数。", id="publish-ceiling-negative"),
     pytest.param("publish", {"project_code": "2026-36-48"}, "project_code",
                  "投资项目代码格式应为“年份-区划-行业-类别-流水号”，如 2026-360982-48-01-012345。", id="publish-bad-project-code"),
     pytest.param("publish", {"signup_deadline": _past_workday_deadline}, "signup_deadline",

@@ -30,7 +30,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LIST_URL = "/"
+LIST_URL = "/announcements/"
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "announcement-results"}
 
 

@@ -47,7 +47,7 @@ def test_publish_invites_only_eligible_firms_once_each(owner, django_capture_on_
     ))
     unqualified = firm_user(item=other_item)
     CreditEvent.objects.create(
-        organisation=restricted.organisation, kind="中选后放弃", sanction=CreditEvent.Sanction.SUSPENSION,
+        organisation=restricted.organisation, kind="中选后放弃", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
         rule_source="test", region_id="360921", starts_at=timezone.now() - timedelta(days=1),
         ends_at=timezone.now() + timedelta(days=30),
     )

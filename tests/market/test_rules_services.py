@@ -39,14 +39,14 @@ def county(db):
 
 
 def test_city_staff_set_a_rule_and_the_change_is_audited(city):
-    rule = rule_set(user=city, key="signup_window_workdays", value=Decimal(5))
+    rule = rule_set(user=city, key="signup_window_workdays", value=Decimal(5), reason="市局会议纪要")
     assert rule_int("signup_window_workdays") == 5
     assert (rule.updated_by_id, rule.value) == (city.pk, Decimal(5))
     record = chain_records(chain=RULES_CHAIN).last()
     assert (record.kind, record.actor_id) == ("rule_set", city.pk)
     assert record.data["key"] == "signup_window_workdays"
     assert Decimal(record.data["old"]) == Decimal(3) and Decimal(record.data["new"]) == Decimal(5)
-    rule_set(user=city, key="signup_window_workdays", value=Decimal(4))
+    rule_set(user=city, key="signup_window_workdays", value=Decimal(4), reason="市局会议纪要")
     records = list(chain_records(chain=RULES_CHAIN))
     assert len(records) == 2 and Decimal(records[1].data["old"]) == Decimal(5)
     assert chain_verify(chain=RULES_CHAIN).ok
@@ -54,7 +54,7 @@ def test_city_staff_set_a_rule_and_the_change_is_audited(city):
 
 def test_a_missing_rule_row_is_created_from_the_defaults(city):
     Rule.objects.filter(key="publicity_workdays").delete()
-    rule = rule_set(user=city, key="publicity_workdays", value=Decimal(4))
+    rule = rule_set(user=city, key="publicity_workdays", value=Decimal(4), reason="市局会议纪要")
     default = RULES["publicity_workdays"]
     assert (rule.label, rule.unit, rule.source, rule.min_value) == (
         default.label, default.unit, default.source, default.min_value
@@ -65,7 +65,7 @@ def test_a_missing_rule_row_is_created_from_the_defaults(city):
 
 def test_an_existing_row_gets_label_unit_and_source_refreshed(city):
     Rule.objects.filter(key="confirm_workdays").update(label="旧名称", source="旧依据")
-    rule = rule_set(user=city, key="confirm_workdays", value=Decimal(2))
+    rule = rule_set(user=city, key="confirm_workdays", value=Decimal(2), reason="市局会议纪要")
     rule.refresh_from_db()
     assert (rule.label, rule.source) == (RULES["confirm_workdays"].label, RULES["confirm_workdays"].source)
 
@@ -74,7 +74,7 @@ def test_an_existing_row_gets_label_unit_and_source_refreshed(city):
 def test_only_city_bureau_staff_may_set_rules(maker):
     user = maker()
     with pytest.raises(NotAllowed):
-        rule_set(user=user, key="min_registrants", value=Decimal(2))
+        rule_set(user=user, key="min_registrants", value=Decimal(2), reason="市局会议纪要")
     assert rule_value("min_registrants") == Decimal(3)
     assert not chain_records(chain=RULES_CHAIN).exists()
 
@@ -87,7 +87,7 @@ def test_only_city_bureau_staff_may_set_rules(maker):
 def test_a_value_below_the_rules_minimum_is_refused(city, key, value):
     before = rule_value(key)
     with pytest.raises(ValidationFailed) as caught:
-        rule_set(user=city, key=key, value=value)
+        rule_set(user=city, key=key, value=value, reason="市局会议纪要")
     assert "不得低于" in caught.value.errors["value"][0]
     assert rule_value(key) == before
     assert not chain_records(chain=RULES_CHAIN).exists()
@@ -95,22 +95,22 @@ def test_a_value_below_the_rules_minimum_is_refused(city, key, value):
 
 def test_counting_rules_take_whole_numbers_and_percentages_fractions(city):
     with pytest.raises(ValidationFailed) as caught:
-        rule_set(user=city, key="min_registrants", value=Decimal("2.5"))
+        rule_set(user=city, key="min_registrants", value=Decimal("2.5"), reason="市局会议纪要")
     assert "须为整数" in caught.value.errors["value"][0]
-    rule_set(user=city, key="auction_default_step_percent", value=Decimal("0.75"))
+    rule_set(user=city, key="auction_default_step_percent", value=Decimal("0.75"), reason="市局会议纪要")
     assert rule_value("auction_default_step_percent") == Decimal("0.75")
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "1e20", "1.00001", "abc"])
 def test_values_the_column_cannot_hold_are_refused(city, value):
     with pytest.raises(ValidationFailed) as caught:
-        rule_set(user=city, key="abnormally_low_percent", value=value)
+        rule_set(user=city, key="abnormally_low_percent", value=value, reason="市局会议纪要")
     assert "value" in caught.value.errors
 
 
 def test_an_unknown_rule_is_refused(city):
     with pytest.raises(ValidationFailed) as caught:
-        rule_set(user=city, key="no_such_rule", value=Decimal(1))
+        rule_set(user=city, key="no_such_rule", value=Decimal(1), reason="市局会议纪要")
     assert "key" in caught.value.errors
     assert not Rule.objects.filter(key="no_such_rule").exists()
 
@@ -164,3 +164,15 @@ def test_a_calendar_note_longer_than_the_column_is_refused(city):
     with pytest.raises(ValidationFailed) as caught:
         calendar_day_set(user=city, day=date(2027, 2, 8), is_workday=False, note="节" * 61)
     assert "note" in caught.value.errors
+
+
+def test_a_rule_change_is_refused_without_a_reason_and_audited_with_it():
+    from audit.selectors import chain_records
+    from market.services_rules import RULES_CHAIN
+
+    city = bureau_user()
+    with pytest.raises(ValidationFailed) as caught:
+        rule_set(user=city, key="publicity_workdays", value=Decimal(4), reason=" ")
+    assert "reason" in caught.value.errors
+    rule_set(user=city, key="publicity_workdays", value=Decimal(4), reason="依据市政府办公室通知")
+    assert chain_records(chain=RULES_CHAIN).last().reason == "依据市政府办公室通知"

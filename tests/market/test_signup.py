@@ -50,7 +50,7 @@ def test_refuses_ineligible_firm_with_the_reason(owner, setup, code):
             RequestExclusion.objects.create(request=req, organisation=user.organisation, reason="业主关联企业")
         else:
             CreditEvent.objects.create(
-                organisation=user.organisation, kind="提供虚假材料", sanction=CreditEvent.Sanction.SUSPENSION,
+                organisation=user.organisation, kind="提供虚假材料", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
                 rule_source="test", region_id="360921", starts_at=timezone.now() - timedelta(minutes=1),
                 ends_at=timezone.now() + timedelta(days=180),
             )
@@ -70,7 +70,7 @@ def test_restriction_by_any_county_applies_in_every_county(owner):
     req = published_request(owner=zhangshu_owner, item=item)
     user = firm_user(item=item)
     CreditEvent.objects.create(
-        organisation=user.organisation, kind="拒不签订合同", sanction=CreditEvent.Sanction.SUSPENSION,
+        organisation=user.organisation, kind="拒不签订合同", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
         rule_source="test", region_id="360921", starts_at=timezone.now(), ends_at=timezone.now() + timedelta(days=1),
     )
     with pytest.raises(NotEligible, match="奉新县"):

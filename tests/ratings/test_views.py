@@ -3,6 +3,7 @@
 import pytest
 
 from ratings.models import Rating
+from ratings.services import rating_submit_owner
 from tests.factories import bureau_user, owner_user
 from tests.lifecycle_fixtures import completed_request
 
@@ -63,3 +64,41 @@ def test_a_non_numeric_rating_id_is_a_400_never_a_500(client):
     client.force_login(firm)
     response = client.post(f"/ratings/{req.code}/", {"action": "dispute", "rating": "abc", "reason": "不同意"})
     assert response.status_code == 400
+
+
+def test_a_rating_error_keeps_every_choice_and_shows_each_error_once_beside_its_field(client):
+    from tests.lifecycle_fixtures import completed_request
+
+    req, owner, _firm = completed_request()
+    client.force_login(owner)
+    response = client.post(f"/ratings/{req.code}/", {"action": "owner_rate", "quality": "5", "timeliness": "4",
+                                                      "attitude": "3", "fees": "2", "overall": "satisfied",
+                                                      "comment": "响应及时"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    for name, value in [("quality", "5"), ("timeliness", "4"), ("attitude", "3"), ("fees", "2")]:
+        assert f'name="{name}" value="{value}" required checked' in html
+    assert 'name="overall" value="satisfied" required checked' in html and "响应及时</textarea>" in html
+    assert html.count("请为“服务规范”打1至5分。") == 1 and 'id="err-owner-conduct"' in html
+    assert "共 1 处" in html and "评分不完整" not in html
+    assert html.count('type="radio"') == 25 + 3  # five rows of five, and the overall verdict
+
+
+def test_the_todo_lists_the_ratings_to_give_and_the_disputes_open_with_their_due_dates(client):
+    from market.selectors import todo_for
+    from ratings.selectors import rating_due
+    from tests.lifecycle_fixtures import completed_request
+
+    req, owner, firm = completed_request()
+    owner_items = [i for i in todo_for(user=owner) if i.request.pk == req.pk]
+    assert [(i.action, i.due) for i in owner_items] == [("评价中介机构的服务", rating_due(req))]
+    assert owner_items[0].url == f"/ratings/{req.code}/"
+    assert [i.action for i in todo_for(user=firm) if i.request.pk == req.pk] == ["评价项目业主"]
+    rating_submit_owner(user=owner, request_id=req.pk, overall="basic", comment="尚可",
+                        scores={"quality": 3, "timeliness": 3, "attitude": 3, "fees": 3, "conduct": 3})
+    assert not [i for i in todo_for(user=owner) if i.request.pk == req.pk]
+    firm_items = {i.action for i in todo_for(user=firm) if i.request.pk == req.pk}
+    assert firm_items == {"评价项目业主", "可对“基本满意”评价提出异议"}
+    client.force_login(firm)
+    html = client.get("/todo/").content.decode()
+    assert "评价项目业主" in html and f'href="/ratings/{req.code}/"' in html and "提出异议" in html

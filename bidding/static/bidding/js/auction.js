@@ -14,19 +14,24 @@
   var role = root.dataset.role;
   var $ = function (id) { return document.getElementById(id); };
   var STATUS = { scheduled: "未开始", live: "竞价中", closed: "已结束", void: "流标" };
+  // The request's status once its auction is over (ServiceRequest.Status labels).
+  var REQUEST_AFTER = { closed: ["awaiting_confirmation", "待确认结果"], void: ["failed", "流标"] };
+  var YC = window.YC || {};
   var CODES = {
     not_live: "不在竞价时间内", not_eligible: "无出价资格", restricted: "信用受限",
     above_ceiling: "高于最高限价", step_too_small: "降价幅度不足", below_floor: "低于最低有效报价",
     rate_limited: "出价过于频繁", invalid: "报价无效"
   };
   var state = { version: -1, auction: null, bids: [], best: null, you: root.dataset.alias || null };
-  var offset = 0, pingSentAt = 0, lastDuePing = 0, ws = null, retry = 0, pending = null;
+  var offset = 0, pingSentAt = 0, lastDuePing = 0, ws = null, retry = 0, pending = null, confirming = false;
 
   function now() { return Date.now() + offset; }
   function cents(s) { return Math.round(parseFloat(s) * 100); }
   function yuan(c) { return (c / 100).toFixed(2); }
-  function fmtTime(iso) { var d = new Date(iso); return d.toLocaleTimeString("zh-CN", { hour12: false }); }
-  function fmtDate(iso) { var d = new Date(iso); return d.toLocaleString("zh-CN", { hour12: false }); }
+  // Amounts with thousands separators; times in Beijing time as a Chinese reader writes them.
+  function money(s) { return YC.money ? YC.money.format(s) : s; }
+  function fmtTime(iso) { var t = YC.formatTimeZh ? YC.formatTimeZh(iso, true) : iso; return t.split(" ").pop(); }
+  function fmtDate(iso) { return YC.formatTimeZh ? YC.formatTimeZh(iso, true) : iso; }
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16); crypto.getRandomValues(b);
@@ -73,7 +78,8 @@
         accept(m); break;
       case "ack":
         if (pending && pending.client_id === m.client_id) pending = null;
-        feedback("出价成功（序号 " + m.seq + "）。", false); break;
+        if (!isOver()) feedback("出价成功（序号 " + m.seq + "）。", false);
+        break;
       case "rejected":
         if (pending && pending.client_id === m.client_id) pending = null;
         feedback((CODES[m.code] || "未能出价") + "：" + m.message, true); break;
@@ -132,20 +138,21 @@
     var a = state.auction; if (!a) return;
     $("auction-status").textContent = STATUS[a.status] || a.status;
     $("starts-at").textContent = fmtDate(a.starts_at); $("ends-at").textContent = fmtDate(a.ends_at);
-    $("best-amount").textContent = state.best ? state.best.amount + " 元" : "暂无报价";
+    $("best-amount").textContent = state.best ? money(state.best.amount) + " 元" : "暂无报价";
     $("best-alias").textContent = state.best ? "（" + state.best.alias + (state.best.alias === state.you ? "，我" : "") + "）" : "";
     var rows = state.bids.slice().reverse().map(function (b) {
       var mine = b.alias === state.you ? "（我）" : "";
-      return "<tr><td>" + b.seq + "</td><td>" + b.alias + mine + "</td><td class=\"num\">" + b.amount + "</td><td>" + fmtTime(b.at) + "</td></tr>";
+      return "<tr><td>" + b.seq + "</td><td>" + escapeHtml(b.alias) + mine + "</td><td class=\"num\">" + money(b.amount) + "</td><td>" + fmtTime(b.at) + "</td></tr>";
     });
-    $("ladder").innerHTML = rows.length ? rows.join("") : "<tr><td colspan=\"4\" class=\"muted\">暂无出价。</td></tr>";
+    $("ladder").innerHTML = rows.length ? rows.join("") : "<tr><td colspan=\"4\" class=\"hint\">暂无出价。</td></tr>";
     if (role === "bidder") {
       var order = positions(), pos = order.indexOf(state.you);
       $("my-position").textContent = pos < 0 ? "尚未出价" : "第 " + (pos + 1) + " 名（共 " + order.length + " 家出价）";
       var limit = state.best ? cents(state.best.amount) - cents(a.min_step) : cents(a.ceiling);
-      $("bid-hint").textContent = "报价须不高于 " + yuan(limit) + " 元" + (a.floor ? "，不低于 " + a.floor + " 元" : "") + "。";
+      $("bid-hint").textContent = "报价须不高于 " + money(yuan(limit)) + " 元" + (a.floor ? "，不低于 " + money(a.floor) + " 元" : "") + "。";
       $("bid-submit").disabled = a.status !== "live";
     }
+    if (isOver()) closedState();
     tick();
   }
 
@@ -168,10 +175,34 @@
     $("result-summary").textContent = m.winner ? "最低报价：" + m.winner.name + "（" + m.winner.alias + "），" + m.winner.amount + " 元。"
       : "有效出价机构不足规定家数，本次竞价无效（流标）。";
     $("result-rows").innerHTML = m.ranking.map(function (r, i) {
-      return "<tr><td>" + (i + 1) + "</td><td>" + r.alias + "</td><td>" + escapeHtml(r.name) + "</td><td class=\"mono\">" + r.code + "</td><td class=\"num\">" + r.amount + "</td></tr>";
+      return "<tr><td>" + (i + 1) + "</td><td>" + escapeHtml(r.alias) + "</td><td>" + escapeHtml(r.name) + "</td><td class=\"mono\">" + escapeHtml(r.code) + "</td><td class=\"num\">" + money(r.amount) + "</td></tr>";
     }).join("");
-    if (state.auction && state.auction.status === "live") state.auction.status = m.winner ? "closed" : "void";
+    if (m.winner) $("result-summary").textContent = "最低报价：" + m.winner.name + "（" + m.winner.alias + "），" + money(m.winner.amount) + " 元。";
+    if (state.auction && state.auction.status !== "closed" && state.auction.status !== "void") state.auction.status = m.winner ? "closed" : "void";
+    pending = null;
     render();
+  }
+
+  function isOver() { return !!state.auction && (state.auction.status === "closed" || state.auction.status === "void"); }
+
+  /** After the close every part of the room says so: both badges, the bid box, the feedback. */
+  function closedState() {
+    var a = state.auction, after = REQUEST_AFTER[a.status];
+    root.classList.add("auction-closed");
+    var badge = $("request-status");
+    if (badge && after) { badge.textContent = after[1]; badge.className = "badge status-" + after[0]; }
+    var submit = $("bid-submit"), input = $("bid-amount");
+    if (submit) { submit.disabled = true; submit.textContent = "竞价已结束"; }
+    if (input) input.disabled = true;
+    if ($("bid-hint")) $("bid-hint").textContent = "竞价已结束，不能再出价。";
+    var fb = $("bid-feedback");
+    if (fb && fb.dataset.final !== a.status) {
+      fb.dataset.final = a.status;
+      var order = positions(), pos = order.indexOf(state.you);
+      fb.className = "notice notice-info";
+      fb.textContent = a.status === "void" ? "竞价已结束：有效出价机构不足规定家数，本次竞价无效（流标）。"
+        : "竞价已结束。" + (pos < 0 ? "您单位未出价。" : "您单位的最低报价排第 " + (pos + 1) + " 名，结果见“竞价结果”。");
+    }
   }
 
   function escapeHtml(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
@@ -186,11 +217,23 @@
   if (form) {
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var raw = $("bid-amount").value.trim().replace(/,/g, "");
-      if (!/^\d+(\.\d{1,2})?$/.test(raw)) { feedback("报价无效：请输入最多两位小数的金额（元）。", true); return; }
-      pending = { amount: parseFloat(raw).toFixed(2), client_id: uuid() };
-      feedback("出价已发送，等待确认…", false);
-      send({ type: "bid", amount: pending.amount, client_id: pending.client_id });
+      if (isOver() || confirming) return;
+      // "95000", "95,000.00", "9.5万" are understood (YC.money.parse, the twin of core.format).
+      var parsed = YC.money.parse($("bid-amount").value, "报价");
+      if (!parsed.ok) { feedback("报价无效：" + parsed.message, true); return; }
+      var amount = parsed.value;
+      confirming = true;
+      YC.confirmDialog("确认出价？", [
+        "报价：" + money(amount) + " 元",
+        "大写：" + YC.money.capital(amount),
+        "出价一经确认即提交，不能撤回；以服务器收到的时间为准。"
+      ], "确认出价").then(function (yes) {
+        confirming = false;
+        if (!yes || isOver()) return;
+        pending = { amount: amount, client_id: uuid() };
+        feedback("出价已发送，等待确认…", false);
+        send({ type: "bid", amount: pending.amount, client_id: pending.client_id });
+      });
     });
   }
 

@@ -457,7 +457,7 @@
     return node;
   }
 
-  function render(target, result) {
+  function render(target, result, names) {
     const doc = target.ownerDocument;
     target.textContent = "";
     const summary = element(doc, "p", "draw-verify-summary");
@@ -467,7 +467,8 @@
     if (result.error) {
       text = " 无法读取抽签记录：" + result.error;
     } else if (result.ok) {
-      text = " 校验通过，中选机构：" + result.winner;
+      const name = names && names[result.winner];
+      text = " 校验通过，中选机构：" + (name ? name + "（" + result.winner + "）" : result.winner);
     } else {
       text = " 校验未通过，请勿采信该抽签结果";
     }
@@ -509,7 +510,14 @@
       const message = String((error && error.message) || error);
       result = { ok: false, checks: [], winner: null, error: message };
     }
-    if (run === panel.__drawVerifyRun) render(target, result);
+    let names = null;
+    try {
+      const namesSource = doc.getElementById(panel.getAttribute("data-names") || "");
+      names = namesSource ? JSON.parse(namesSource.textContent) : null;
+    } catch (error) {
+      names = null; // the code alone still identifies the winner
+    }
+    if (run === panel.__drawVerifyRun) render(target, result, names);
     return result;
   }
 
