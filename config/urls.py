@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("bidding.urls")),
     path("", include("credit.urls")),
     path("", include("ratings.urls")),
+    path("", include("supervision.urls")),
     path("", include("portal.urls")),
     path("", include("market.urls")),
 ]

@@ -145,3 +145,14 @@ def published_request(*, owner: User | None = None, **overrides) -> ServiceReque
     owner = owner or owner_user()
     req = request_draft(owner=owner, **overrides)
     return request_publish(request_id=req.pk, user=owner)
+
+
+def restriction(org: Organisation, *, region_code: str = "360900"):
+    """A bureau suspension of `org` that began a minute ago, as the sanction table would
+    record it (its points said, never defaulted)."""
+    from credit.models import CreditEvent
+
+    return CreditEvent.objects.create(
+        organisation=org, kind="串通投标", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
+        rule_source="《宜春市网上中介服务超市管理暂行办法》", region_id=region_code,
+        starts_at=timezone.now() - timedelta(minutes=1))

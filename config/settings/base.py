@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "bidding",
     "credit",
     "ratings",
+    "supervision",
     "portal",
     "demo",
     "operations",

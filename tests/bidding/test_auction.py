@@ -26,17 +26,10 @@ from market.selectors import todo_for
 from market.services_requests import requests_sweep_due
 from market.services_results import request_decline
 from tests.bidding.auction_support import auction_case, bid, end_in
-from tests.factories import firm_user
+from tests.factories import restriction, firm_user
 
 pytestmark = pytest.mark.django_db
 
-
-def _restrict(org) -> None:
-    from credit.models import CreditEvent
-
-    CreditEvent.objects.create(organisation=org, kind="串通投标", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
-                               rule_source="《宜春市网上中介服务超市管理暂行办法》", region_id="360900",
-                               starts_at=timezone.now() - timedelta(minutes=1))
 
 
 def test_closing_signup_schedules_the_auction_with_the_rules():
@@ -176,7 +169,7 @@ def test_late_bid_after_the_end_is_refused_and_closes_the_auction():
 
 def test_restricted_and_non_registered_firms_cannot_bid():
     case = auction_case(3)
-    _restrict(case.firms[0].organisation)
+    restriction(case.firms[0].organisation)
     restricted = bid(case, case.firms[0], "90000.00")
     assert restricted.code == "restricted"
     stranger = firm_user()
@@ -240,7 +233,7 @@ def test_a_bidder_restricted_during_the_auction_is_skipped_at_close_with_its_rea
     f = case.firms
     for firm, amount in [(f[0], "99000.00"), (f[1], "98000.00"), (f[2], "97000.00")]:
         assert bid(case, firm, amount).accepted
-    _restrict(f[2].organisation)  # the lowest bidder is suspended by a county mid-auction
+    restriction(f[2].organisation)  # the lowest bidder is suspended by a county mid-auction
     assert bid(case, f[2], "96000.00").code == "restricted"
     end_in(case, -1)
     auction_advance(auction_id=case.auction.pk)

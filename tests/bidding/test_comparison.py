@@ -48,19 +48,12 @@ from tests.bidding.comparison_support import (
     pdf,
     quoted_request,
 )
-from tests.factories import UserFactory, bureau_user, firm_user, service_item
+from tests.factories import restriction, UserFactory, bureau_user, firm_user, service_item
 
 pytestmark = pytest.mark.django_db
 
 S = ServiceRequest.Status
 
-
-def _restrict(org) -> None:
-    from credit.models import CreditEvent
-
-    CreditEvent.objects.create(organisation=org, kind="串通投标", sanction=CreditEvent.Sanction.SUSPENSION,
-                               rule_source="《宜春市网上中介服务超市管理暂行办法》", region_id="360900",
-                               starts_at=timezone.now() - timedelta(minutes=1))
 
 
 def _opening(req) -> ComparisonOpening:
@@ -198,7 +191,7 @@ def test_quotes_are_bounded_and_only_registrants_may_quote(owner):
         fake.name = "响应文件.exe"
         comparison_quote_submit(request_id=req.pk, user=firms[0], amount="80000", document=fake)
     assert "document" in exc.value.errors
-    _restrict(firms[1].organisation)
+    restriction(firms[1].organisation)
     with pytest.raises(NotEligible):
         comparison_quote_submit(request_id=req.pk, user=firms[1], amount="80000", document=pdf())
     assert not ComparisonQuote.objects.filter(request=req).exists()
@@ -321,7 +314,7 @@ def test_a_firm_restricted_after_its_quote_is_skipped_at_selection_with_its_reas
     req, firms = quoted_request(owner, ["80000", "90000", "100000"])
     req = open_now(req)
     codes = [f.organisation.uscc for f in firms]
-    _restrict(firms[1].organisation)  # ranked first below
+    restriction(firms[1].organisation)  # ranked first below
     comparison_score_submit(request_id=req.pk, user=owner,
                             sheet=_sheet(req, {codes[0]: [20, 6], codes[1]: [29, 9], codes[2]: [30, 10]}))
     req.refresh_from_db()

@@ -20,7 +20,7 @@ from market.lifecycle import request_chain
 from market.models import Qualification, RequestExclusion, ServiceRequest
 from market.services_requests import request_refresh, requests_sweep_due, signup_create
 from market.tasks import sweep_deadlines
-from tests.factories import firm_user, published_request, service_item
+from tests.factories import restriction, firm_user, published_request, service_item
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +46,6 @@ def _make_due(req: ServiceRequest) -> None:
     ServiceRequest.objects.filter(pk=req.pk).update(selection_at=timezone.now() - timedelta(seconds=1))
     req.refresh_from_db()
 
-
-def _restrict(org) -> None:
-    from credit.models import CreditEvent
-
-    CreditEvent.objects.create(organisation=org, kind="串通投标", sanction=CreditEvent.Sanction.SUSPENSION, points=-20,
-                               rule_source="《宜春市网上中介服务超市管理暂行办法》", region_id="360900",
-                               starts_at=timezone.now() - timedelta(minutes=1))
 
 
 def test_due_draw_selects_the_first_of_the_ranking_and_records_it(owner):
@@ -119,7 +112,7 @@ def test_registrants_failing_eligibility_at_draw_time_are_excluded_with_the_reas
     req = _selecting(owner, 6)
     orgs = [s.organisation for s in req.signups.order_by("pk")]
     restricted, expired, conflicted = orgs[0], orgs[1], orgs[2]
-    _restrict(restricted)  # restricted between sign-up and draw
+    restriction(restricted)  # restricted between sign-up and draw
     Qualification.objects.filter(organisation=expired).update(valid_until=timezone.localdate() - timedelta(days=1))
     RequestExclusion.objects.create(request=req, organisation=conflicted, reason="与项目业主存在隶属关系")
     _make_due(req)
@@ -136,7 +129,7 @@ def test_registrants_failing_eligibility_at_draw_time_are_excluded_with_the_reas
 
 def test_too_few_eligible_at_draw_time_fails_the_request(owner):
     req = _selecting(owner, 3)
-    _restrict(req.signups.first().organisation)
+    restriction(req.signups.first().organisation)
     _make_due(req)
     assert draw_run(request_id=req.pk) is None
     req.refresh_from_db()
@@ -217,7 +210,7 @@ def test_the_nonce_is_secret_until_the_draw(owner, client, django_user_model):
 def test_result_page_shows_the_record_and_the_verify_panel(owner, client):
     req = _selecting(owner, 4)
     excluded = req.signups.first().organisation
-    _restrict(excluded)
+    restriction(excluded)
     _make_due(req)
     result = draw_run(request_id=req.pk)
     response = client.get(f"/requests/{req.code}/draw/")

@@ -128,6 +128,8 @@ def test_owner_firms_and_opening_of_a_comparison_in_the_browser(live_url, login,
     expect(owner_page.locator("#life-status")).to_have_text("待确认结果")
     expect(owner_page.locator("#life-selected")).to_have_text(firms[2].organisation.name)
     owner_page.get_by_role("button", name="确认选取结果").click()
+    expect(owner_page.locator(".confirm-dialog")).to_contain_text(firms[2].organisation.name)
+    owner_page.click("[data-confirm-ok]")
     expect(owner_page.locator("#life-status")).to_have_text("结果公示")
     req.refresh_from_db()
     assert req.status == ServiceRequest.Status.PUBLICITY and req.selected_firm == firms[2].organisation
