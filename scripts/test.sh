@@ -7,7 +7,8 @@
 #    browser tests and the PostgreSQL-only races.
 # 3. As root: the three-host layout (scripts/multihost.sh: network namespaces, nginx,
 #    PostgreSQL and Redis on a data host, a live auction that loses an application host).
-# 4. With MARIADB_URL set, the same subset on MySQL/MariaDB.
+# 4. With MARIADB_URL set, the same subset on MySQL/MariaDB (passes 2 and 4 run side by side,
+#    each with its own VAR_DIR, and print their output when both have ended).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -16,6 +17,26 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 SUBSET=(tests --ignore=tests/e2e)
 
 run() { echo; echo "=== $1"; shift; "$@"; }
+
+# Passes that run at the same time, "title|command" each; their output is printed whole,
+# one pass after the other, when all have ended; the step fails if any pass failed.
+SIDE_BY_SIDE=()
+parallel() {
+  local dir rc=0 i pids=()
+  dir=$(mktemp -d /tmp/yczjcs-test.XXXXXX)
+  for i in "${!SIDE_BY_SIDE[@]}"; do
+    bash -c "${SIDE_BY_SIDE[$i]#*|}" >"$dir/$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!SIDE_BY_SIDE[@]}"; do
+    local status=0
+    wait "${pids[$i]}" || status=$?
+    echo; echo "=== ${SIDE_BY_SIDE[$i]%%|*} (exit $status)"; cat "$dir/$i.log"
+    [ "$status" = 0 ] || rc=1
+  done
+  rm -rf "$dir"
+  return $rc
+}
 
 # The backup and restore drill on PostgreSQL: a fresh database with the demo data, backed
 # up by scripts/backup.sh and proven by scripts/restore_drill.sh (a second fresh database).
@@ -40,10 +61,18 @@ run "the layers: no app imports one above it (import-linter)" "$(dirname "$PY")/
 if [ -n "${DATABASE_URL:-}" ]; then
   run "whole suite on ${DATABASE_URL%%:*}${REDIS_URL:+ with Redis}" \
     "$PY" -m pytest -p no:cacheprovider -q tests
-  run "default configuration (SQLite, in-process channel layer): all but browser tests and races" \
-    env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
+  # The SQLite and MariaDB passes run side by side (each is one single-threaded pytest;
+  # the machine has two cores): see `parallel` below.
+  SIDE_BY_SIDE+=("default configuration (SQLite, in-process channel layer): all but browser tests and races|env -u DATABASE_URL -u REDIS_URL $PY -m pytest -p no:cacheprovider -q -m 'not postgres and not e2e' ${SUBSET[*]}")
 else
   run "whole suite on SQLite" "$PY" -m pytest -p no:cacheprovider -q tests
+fi
+if [ -n "${MARIADB_URL:-}" ]; then
+  # On MariaDB the Redis layer is not needed: the whole-suite pass proved it.
+  SIDE_BY_SIDE+=("MariaDB: all but browser tests and races|mkdir -p var/mariadb-pass && env -u REDIS_URL VAR_DIR=$PWD/var/mariadb-pass DATABASE_URL=$MARIADB_URL $PY -m pytest -p no:cacheprovider -q -m 'not postgres and not e2e' ${SUBSET[*]}")
+fi
+if [ "${#SIDE_BY_SIDE[@]}" -gt 0 ]; then
+  parallel
 fi
 if [[ "${DATABASE_URL:-}" == postgres* ]]; then
   run "backup and restore drill on PostgreSQL (demo data: scripts/backup.sh, scripts/restore_drill.sh)" backup_drill
@@ -52,8 +81,4 @@ if [ "$(id -u)" = 0 ] && [ "${MULTIHOST:-1}" != 0 ]; then
   # The production layout on three network-namespace hosts (root only; MULTIHOST=0 skips).
   run "three hosts: nginx, two application hosts, a data host (scripts/multihost.sh)" \
     env PY="$PY" bash scripts/multihost.sh
-fi
-if [ -n "${MARIADB_URL:-}" ]; then
-  run "MariaDB: all but browser tests and races" \
-    env -u REDIS_URL DATABASE_URL="$MARIADB_URL" "$PY" -m pytest -p no:cacheprovider -q -m "not postgres and not e2e" "${SUBSET[@]}"
 fi

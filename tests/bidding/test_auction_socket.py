@@ -119,10 +119,10 @@ async def test_watchers_and_strangers_cannot_bid():
 
 
 async def test_restricted_bidder_is_told_restricted():
-    from tests.bidding.test_auction import _restrict
+    from tests.factories import restriction
 
     case = await make_case(3)
-    await sync_to_async(_restrict)(await sync_to_async(lambda: case.firms[1].organisation)())
+    await sync_to_async(restriction)(await sync_to_async(lambda: case.firms[1].organisation)())
     comm, _ = await connect(case, case.firms[1])
     await send_bid(comm, "90000.00")
     rejected, _ = await receive_until(comm, "rejected")
