@@ -216,7 +216,8 @@ def last_minute(*, now: datetime) -> list[Candidate]:
     moments (rule `signal_last_minute_seconds` before its final end)."""
     seconds = timedelta(seconds=rule_int("signal_last_minute_seconds"))
     times, share = rule_int("signal_together_auctions"), rule_value("signal_together_share_percent")
-    ends = dict(Auction.objects.filter(status=Auction.Status.CLOSED, ends_at__gte=_since(now))
+    # Void auctions too (too few bidders): their bids show the same behaviour.
+    ends = dict(Auction.objects.filter(status__in=[Auction.Status.CLOSED, Auction.Status.VOID], ends_at__gte=_since(now))
                 .values_list("pk", "ends_at"))
     common: dict[tuple[int, int], int] = defaultdict(int)
     together: dict[tuple[int, int], list[int]] = defaultdict(list)
