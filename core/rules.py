@@ -91,7 +91,7 @@ RULES: dict[str, RuleDefault] = {
         RuleDefault("signal_ring_signups", "共同报名而从不相互竞价的项目数预警线", Decimal(3), "个",
                     f"{SIGNALS}两家机构统计期内共同报名3个项目，且竞价中从未同时出价（一家出价、一家陪同）的，"
                     "列为疑似围标、陪标线索。", Decimal(2)),
-        RuleDefault("signal_late_contract_days", "公示结束后迟迟未上传合同的天数", Decimal(30), "日",
+        RuleDefault("signal_contract_late_days", "公示结束后迟迟未上传合同的天数", Decimal(30), "日",
                     f"{SIGNALS}结果公示结束30日后才上传合同（或仍未上传）的项目列为线索。", Decimal(1)),
         RuleDefault("signal_fast_accept_minutes", "交付后过快验收的时长", Decimal(60), "分钟",
                     f"{SIGNALS}中介机构交付成果后60分钟内业主即验收的项目列为线索。", Decimal(1)),

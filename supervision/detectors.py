@@ -317,7 +317,7 @@ def _per_owner(*, kind: str, rows: list[tuple[int, int, Decimal]], figure_of: Ca
 
 def late_contract(*, now: datetime) -> list[Candidate]:
     """Owners who upload the contract long after publicity ended (or still have not)."""
-    days = rule_int("signal_late_contract_days")
+    days = rule_int("signal_contract_late_days")
     late = timedelta(days=days)
     qs = ServiceRequest.objects.filter(publicity_ends_at__gte=_since(now)).filter(
         Q(contract_owner_at__isnull=False, contract_owner_at__gt=F("publicity_ends_at") + late)
@@ -327,7 +327,7 @@ def late_contract(*, now: datetime) -> list[Candidate]:
         rows.append((owner_id, pk, Decimal(((uploaded or now) - ended).days)))
     return _per_owner(
         kind=K.LATE_CONTRACT, rows=rows, figure_of=max, unit="日", threshold=Decimal(days),
-        rule_key="signal_late_contract_days",
+        rule_key="signal_contract_late_days",
         summary_of=lambda n, f: f"{n}个项目在结果公示结束{days}日后仍未上传合同或才上传，最长{_plain(f)}日（预警线{days}日）")
 
 

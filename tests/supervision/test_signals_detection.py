@@ -190,7 +190,7 @@ def test_a_contract_uploaded_long_after_publicity_raises_a_case():
     won(owner, firm_user(), publicity_ends_at=at(50), contract_owner_at=at(45))  # in time
     [case] = detect(K.LATE_CONTRACT)
     assert case.request_ids == [late.pk] and case.figure == 45 and case.figure_unit == "日"
-    rule_change("signal_late_contract_days", 60)
+    rule_change("signal_contract_late_days", 60)
     assert detect(K.LATE_CONTRACT) == []
 
 
