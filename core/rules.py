@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 MEASURES = "《宜春市网上中介服务超市管理暂行办法》"
+# The anti-avoidance signals are the platform's supervision practice, not a text of the measures.
+SIGNALS = "平台运行效能监察规则："
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,44 @@ RULES: dict[str, RuleDefault] = {
         RuleDefault("comparison_scoring_workdays", "询比选取评审打分期限（开标后）", Decimal(3), "工作日",
                     "平台运行规则：询比选取开标后，项目业主（或其指定的评审小组）应在3个工作日内对各评审因素逐项打分并"
                     "说明理由；逾期未完成评审的，本次采购失败（流标）。", Decimal(1)),
+        # Anti-avoidance signals (规避监管的异常信号): the thresholds the city bureau tunes.
+        RuleDefault("signal_window_days", "异常信号统计期（最近N日）", Decimal(365), "日",
+                    f"{SIGNALS}只统计最近365日内发布、报名或竞价的项目。", Decimal(7)),
+        RuleDefault("signal_min_sample", "比例类异常信号的最少项目数", Decimal(3), "个",
+                    f"{SIGNALS}按比例计算的信号，统计期内项目少于3个的不计算，以免偶然。", Decimal(1)),
+        RuleDefault("signal_direct_share_percent", "直接选取占比预警线", Decimal(50), "%（业主已选定项目）",
+                    f"{SIGNALS}业主统计期内已选定中介机构的项目中，直接选取达到50%的列为线索。", Decimal(1)),
+        RuleDefault("signal_failed_direct_percent", "流标后转直接选取占比预警线", Decimal(50), "%（业主流标项目）",
+                    f"{SIGNALS}业主统计期内流标过的项目中，最终直接选取达到50%的列为线索。", Decimal(1)),
+        RuleDefault("signal_repeat_wins", "同一业主与同一机构成交次数预警线", Decimal(3), "次",
+                    f"{SIGNALS}统计期内同一中介机构承接同一业主的项目达到3次的列为线索。", Decimal(2)),
+        RuleDefault("signal_near_ceiling_gap_percent", "成交价“贴近最高限价”的价差", Decimal(2), "%（最高限价）",
+                    f"{SIGNALS}竞价或询比成交价不低于最高限价的98%（价差2%以内）视为贴近最高限价。", Decimal("0.1")),
+        RuleDefault("signal_near_ceiling_share_percent", "成交价贴近最高限价的占比预警线", Decimal(80), "%（机构竞争性成交项目）",
+                    f"{SIGNALS}中介机构统计期内竞价、询比成交的项目中，贴近最高限价的达到80%的列为线索。", Decimal(1)),
+        RuleDefault("signal_last_minute_seconds", "竞价“最后时刻”的长度", Decimal(60), "秒",
+                    f"{SIGNALS}在竞价截止前60秒内才首次出价，视为在最后时刻出价。", Decimal(5)),
+        RuleDefault("signal_together_auctions", "两家机构同在最后时刻出价的场次预警线", Decimal(3), "场",
+                    f"{SIGNALS}两家机构统计期内有3场竞价都只在最后时刻出价的列为线索。", Decimal(2)),
+        RuleDefault("signal_together_share_percent", "两家机构同在最后时刻出价的占比预警线", Decimal(80), "%（共同出价场次）",
+                    f"{SIGNALS}两家机构共同出价的竞价中，同在最后时刻出价的达到80%的列为线索。", Decimal(1)),
+        RuleDefault("signal_ring_signups", "共同报名而从不相互竞价的项目数预警线", Decimal(3), "个",
+                    f"{SIGNALS}两家机构统计期内共同报名3个项目，且竞价中从未同时出价（一家出价、一家陪同）的，"
+                    "列为疑似围标、陪标线索。", Decimal(2)),
+        RuleDefault("signal_contract_late_days", "公示结束后迟迟未上传合同的天数", Decimal(30), "日",
+                    f"{SIGNALS}结果公示结束30日后才上传合同（或仍未上传）的项目列为线索。", Decimal(1)),
+        RuleDefault("signal_fast_accept_minutes", "交付后过快验收的时长", Decimal(60), "分钟",
+                    f"{SIGNALS}中介机构交付成果后60分钟内业主即验收的项目列为线索。", Decimal(1)),
+        RuleDefault("signal_split_threshold_yuan", "拆分项目所规避的限额", Decimal(100000), "元",
+                    f"{SIGNALS}同一业主将同类服务拆成若干个略低于100000元的项目的，列为化整为零线索。", Decimal(1)),
+        RuleDefault("signal_split_gap_percent", "“略低于限额”的幅度", Decimal(20), "%（限额）",
+                    f"{SIGNALS}最高限价在限额的80%至100%（不含）之间，视为略低于限额。", Decimal(1)),
+        RuleDefault("signal_split_count", "化整为零的项目数预警线", Decimal(3), "个",
+                    f"{SIGNALS}同一业主同一服务事项略低于限额的项目在拆分间隔内达到3个的列为线索。", Decimal(2)),
+        RuleDefault("signal_split_days", "化整为零的发布间隔", Decimal(90), "日",
+                    f"{SIGNALS}上述项目的发布时间前后相距不超过90日。", Decimal(1)),
+        RuleDefault("signal_review_workdays", "异常线索核查期限", Decimal(10), "工作日",
+                    f"{SIGNALS}行政审批局在发现线索后10个工作日内核查并记录核查意见。", Decimal(1)),
         RuleDefault("upload_max_mb", "上传文件大小上限", Decimal(20), "MB",
                     "平台运行规则：单个上传文件不超过20MB。", Decimal(1)),
     ]

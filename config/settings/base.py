@@ -280,6 +280,8 @@ CELERY_BEAT_SCHEDULE = {
     # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
     "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
     "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
+    # Anti-avoidance signals: detection over the whole history, nightly (idempotent upserts).
+    "signals-detect": {"task": "supervision.tasks.signals_detect_task", "schedule": crontab(hour=2, minute=40)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
