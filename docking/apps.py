@@ -9,6 +9,9 @@ class DockingConfig(AppConfig):
         from docking import listeners, schema_ext  # noqa: F401 — registers the OpenAPI extension
 
         listeners.connect()
+        from docking import audit_labels
+
+        audit_labels.register()  # how this app's audit records read (audit.timeline)
         from docking import tasks, webhooks
 
         webhooks.queue_with(tasks.delivery_queue)

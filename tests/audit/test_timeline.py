@@ -41,7 +41,7 @@ from tests.factories import (
 from tests.market.test_after_selection import in_service
 
 pytestmark = pytest.mark.django_db
-APPS = ("accounts", "market", "bidding", "credit", "ratings")
+APPS = ("accounts", "market", "bidding", "credit", "ratings", "supervision", "docking", "portal")
 
 
 def _kinds_written_in_code() -> set[str]:
