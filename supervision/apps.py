@@ -1,8 +1,18 @@
+"""运行效能网上监察: the bureau's supervision of the market — figures and charts with their
+definitions, exports, warnings on steps that run late, anti-avoidance signals and the
+bureau's to-do list. It reads every domain app below it and is read by none of them."""
 from django.apps import AppConfig
 
 
 class SupervisionConfig(AppConfig):
-    """运行效能网上监察: statistics, warnings, anti-avoidance signals, the bureau's 待办."""
+    """运行效能监察: statistics, warnings, anti-avoidance signals, the bureau's 待办."""
 
     name = "supervision"
     verbose_name = "运行效能监察"
+
+    def ready(self) -> None:
+        from core.events import listen
+        from supervision import tasks_stats
+
+        # Statistics: each request's facts follow its status (supervision.services_stats).
+        listen("request.status_changed")(tasks_stats.on_request_status_changed)

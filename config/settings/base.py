@@ -280,6 +280,9 @@ CELERY_BEAT_SCHEDULE = {
     # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
     "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
     "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
+    # Statistics facts a lost refresh left stale (supervision.services_stats), nightly.
+    "supervision-stats-repair": {"task": "supervision.tasks_stats.request_stats_rebuild_task",
+                                 "schedule": crontab(hour=2, minute=40)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
