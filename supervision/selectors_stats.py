@@ -296,8 +296,9 @@ GROUP_DEFINITION = "口径同“主要指标”：成交率 = 成交项目数 ÷
 
 def figures_regions(qs: QuerySet[RequestStat]) -> Table:
     """The figures by the request's region (项目所在区划)."""
-    names = dict(Region.objects.values_list("code", "name"))
-    order = {code: i for i, code in enumerate(Region.objects.values_list("code", flat=True))}
+    regions = list(Region.objects.values_list("code", "name"))  # in the regions' own order
+    names = dict(regions)
+    order = {code: i for i, (code, _name) in enumerate(regions)}
     groups = sorted(_grouped(qs, "region_id"), key=lambda a: order.get(a["region_id"], 999))
     return Table(key="regions", title="按区划统计", columns=_group_columns("区划"),
                  rows=[_group_row(names.get(a["region_id"], a["region_id"]), a) for a in groups],
