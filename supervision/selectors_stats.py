@@ -178,7 +178,7 @@ def figures_summary(qs: QuerySet[RequestStat]) -> Table:
         key="summary", title="主要指标",
         columns=[Column("指标"), Column("数值", "mixed"), Column("单位"), Column("口径")],
         rows=rows,
-        definition="统计范围：所选区划、服务事项、选取方式、项目业主，且首次发布日期在所选期间内的项目。",
+        definition="统计范围：符合所选筛选条件、且首次发布日期在所选期间内的项目（未选即为全部）。",
     )
 
 
