@@ -5,12 +5,16 @@ from django.apps import AppConfig
 
 
 class SupervisionConfig(AppConfig):
-    """运行效能网上监察: statistics, warnings, anti-avoidance signals, the bureau's 待办."""
+    """运行效能监察: statistics, warnings, anti-avoidance signals, the bureau's 待办."""
 
     name = "supervision"
     verbose_name = "运行效能监察"
 
     def ready(self) -> None:
-        from supervision import audit_labels
+        from core.events import listen
+        from supervision import audit_labels, tasks_stats
 
         audit_labels.register()  # how the anti-avoidance cases' audit records read (audit.timeline)
+
+        # Statistics: each request's facts follow its status (supervision.services_stats).
+        listen("request.status_changed")(tasks_stats.on_request_status_changed)

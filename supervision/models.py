@@ -77,3 +77,7 @@ class SignalCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.summary}"
+
+
+# The statistics part keeps its model in its own module.
+from supervision.models_stats import RequestStat  # noqa: E402,F401

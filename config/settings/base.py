@@ -282,6 +282,9 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
     # Anti-avoidance signals: detection over the whole history, nightly (idempotent upserts).
     "signals-detect": {"task": "supervision.tasks.signals_detect_task", "schedule": crontab(hour=2, minute=40)},
+    # Statistics facts a lost refresh left stale (supervision.services_stats), nightly.
+    "supervision-stats-repair": {"task": "supervision.tasks_stats.request_stats_rebuild_task",
+                                 "schedule": crontab(hour=2, minute=10)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -112,7 +112,7 @@ def dashboard(request):
     if org.is_owner:
         return redirect("/owner/requests/")
     if org.is_bureau:
-        return redirect("/bureau/entries/")
+        return redirect("/bureau/supervision/")  # 运行效能监察 (supervision app)
     approved = Entry.objects.filter(organisation=org, status=Entry.Status.APPROVED).exists()
     return redirect("/firm/invitations/" if approved else "/entry/")
 

@@ -546,7 +546,7 @@ def test_dashboard_redirects_by_role(client, owner, bureau, django_user_model):
     assert client.get("/dashboard/")["Location"].startswith(reverse("accounts:login"))
     expectations = [
         (owner, "/owner/requests/"),
-        (bureau, "/bureau/entries/"),
+        (bureau, "/bureau/supervision/"),
         (firm_user(), "/firm/invitations/"),
         (firm_user(approved=False), "/entry/"),
         (django_user_model.objects.create_superuser("root", "root@example.com", "x-Pass-123"), "/admin/"),
