@@ -280,7 +280,13 @@ CELERY_BEAT_SCHEDULE = {
     # Publishes the previous day's audit chain heads once; hourly so a missed run catches up.
     "audit-heads": {"task": "audit.tasks.heads_publish_task", "schedule": crontab(minute=20)},
     "webhooks-sweep": {"task": "docking.tasks.webhooks_sweep", "schedule": 60.0},
+    # Each bureau officer's digest of the day at 08:00 Beijing time, once per officer and day
+    # (a duplicate beat or a retry sends nothing twice: supervision.services_digest).
+    "supervision-digest": {"task": "supervision.tasks_digest.daily_digest_task",
+                           "schedule": crontab(hour=8, minute=0)},
 }
+# Task modules not named tasks.py, which autodiscovery would miss.
+CELERY_IMPORTS = ["supervision.tasks_digest"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
