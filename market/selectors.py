@@ -339,7 +339,7 @@ def _bureau_todo(user, now: datetime, related: tuple[str, ...]) -> list[TodoItem
         event = appeal.event
         items.append(TodoItem(None, "答复信用申诉", appeal.answer_due, appeal.answer_due < now,
                               url=f"/bureau/credit/events/{event.pk}/",
-                              subject=f"{event.organisation.name}（{event.get_kind_display()}）",
+                              subject=f"{event.organisation.name}（{event.kind}）",
                               reference=event.organisation.uscc, starts=appeal.filed_at, level=None))
     return items
 
