@@ -105,12 +105,14 @@ def owner_requests(request):
     rows = list(page.object_list)
     counts = signup_counts(requests=rows)
     warnings = request_warning_levels(requests=rows, organisation_id=request.user.organisation_id, now=timezone.now())
+    for row in rows:
+        row.warning = warnings.get(row.pk)  # (colour, deadline) of a step the owner is late on
     return render(
         request,
         "market/owner/request_list.html",
         {
             "page": page,
-            "rows": [(row, counts.get(row.pk, 0), warnings.get(row.pk)) for row in rows],
+            "rows": [(row, counts.get(row.pk, 0)) for row in rows],
             "editable": EDITABLE,
             "cancellable": CANCELLABLE,
             "failed": ServiceRequest.Status.FAILED,
