@@ -177,6 +177,7 @@ def test_the_owners_request_list_shows_its_own_late_step(client):
     now = timezone.now()
     req, owner, _firm = at_step(status_changed_at=now - timedelta(days=3), confirm_due=now - timedelta(hours=1))
     client.force_login(owner)
-    row = client.get("/owner/requests/").content.decode().split(req.code)[1]
+    page = client.get("/owner/requests/").content.decode()
+    row = page[page.index(req.code):].split("</tr>")[0]
     local = timezone.localtime(req.confirm_due)
     assert "红色预警：已逾期" in row and f"{local.month}月{local.day}日 {local:%H:%M}" in row
