@@ -268,7 +268,9 @@ def request_step_clock(request: ServiceRequest) -> StepClock | None:
     return None
 
 
-def request_warning_levels(*, requests: list[ServiceRequest], organisation_id: int, now: datetime) -> dict[int, tuple[str, datetime]]:
+def request_warning_levels(
+    *, requests: list[ServiceRequest], organisation_id: int, now: datetime
+) -> dict[int, tuple[str, datetime]]:
     """For a page of requests: {request id: (colour, deadline)} of the steps this
     organisation is at fault for (owner or firm), yellow or red; others are absent."""
     levels = {}

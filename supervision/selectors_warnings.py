@@ -148,8 +148,18 @@ def _with_records(warnings: list[StepWarning]) -> list[StepWarning]:
     return [replace(w, recorded_at=recorded.get((w.reference, w.step, w.due))) if w.is_red else w for w in warnings]
 
 
-OPEN = (S.AWAITING_CONFIRMATION, S.CONTRACTING, S.IN_SERVICE)
 RELATED = ("owner", "selected_firm", "region")
+# The lifecycle steps with a deadline, by state, and the field each is due by.
+OPEN = {S.AWAITING_CONFIRMATION: "confirm_due", S.CONTRACTING: "contract_due", S.IN_SERVICE: "service_ends_at"}
+
+
+def _open_requests(requests) -> list[ServiceRequest]:
+    """The requests of `requests` waiting on a step with a deadline, soonest due first per
+    step, at most LIMIT per step: a cut drops the latest deadlines, the least likely late."""
+    found: list[ServiceRequest] = []
+    for status, due in OPEN.items():
+        found += requests.filter(status=status, **{f"{due}__isnull": False}).order_by(due, "pk")[:LIMIT]
+    return found
 
 
 def warnings_for(*, user, now: datetime | None = None) -> list[StepWarning]:
@@ -164,30 +174,35 @@ def warnings_for(*, user, now: datetime | None = None) -> list[StepWarning]:
     if org is None:
         return []
     found: list[StepWarning] = []
-    requests = ServiceRequest.objects.filter(status__in=OPEN).select_related(*RELATED)
+    requests = ServiceRequest.objects.select_related(*RELATED)
     openings = ComparisonOpening.objects.filter(status=ComparisonOpening.Status.SCORING,
                                                 request__status=S.SELECTING).select_related(
         *(f"request__{f}" for f in RELATED))
     if org.is_owner:
-        found += [w for w in _request_warnings(requests.filter(owner=org)[:LIMIT], now) if w.party == "owner"]
-        found += _scoring_warnings(openings.filter(request__owner=org)[:LIMIT], now)
+        found += [w for w in _request_warnings(_open_requests(requests.filter(owner=org)), now) if w.party == "owner"]
+        found += _scoring_warnings(openings.filter(request__owner=org).order_by("scoring_due", "pk")[:LIMIT], now)
     elif org.is_intermediary:
-        found += [w for w in _request_warnings(requests.filter(selected_firm=org)[:LIMIT], now) if w.party == "firm"]
+        found += [w for w in _request_warnings(_open_requests(requests.filter(selected_firm=org)), now)
+                  if w.party == "firm"]
     elif org.is_bureau:
-        found += _request_warnings(bureau_filter(requests, user=user).order_by("pk")[:LIMIT], now)
-        found += _scoring_warnings(bureau_filter(openings, user=user, field="request__region_id")[:LIMIT], now)
+        def scoped(qs, field: str, order: str):
+            """`qs` in the officer's scope, soonest due first, at most LIMIT."""
+            return bureau_filter(qs, user=user, field=field).order_by(order, "pk")[:LIMIT]
+
+        found += _request_warnings(_open_requests(bureau_filter(requests, user=user)), now)
+        found += _scoring_warnings(scoped(openings, "request__region_id", "scoring_due"), now)
         found += _bureau_warnings(
-            objections=bureau_filter(Objection.objects.filter(status=Objection.Status.PENDING), user=user,
-                                     field="request__region_id").select_related("request")[:LIMIT],
-            terminations=bureau_filter(TerminationRequest.objects.filter(
-                status=TerminationRequest.Status.PENDING, answer_due__isnull=False), user=user,
-                field="request__region_id").select_related("request")[:LIMIT],
-            appeals=bureau_filter(CreditAppeal.objects.filter(status=CreditAppeal.Status.PENDING), user=user,
-                                  field="event__region_id").select_related("event", "event__organisation")[:LIMIT],
-            disputes=bureau_filter(RatingDispute.objects.filter(status=RatingDispute.Status.PENDING), user=user,
-                                   field="rating__request__region_id").select_related("rating__request")[:LIMIT],
-            entries=bureau_filter(Entry.objects.filter(status=Entry.Status.SUBMITTED), user=user,
-                                  field="organisation__region_id").select_related("organisation")[:LIMIT],
+            objections=scoped(Objection.objects.filter(status=Objection.Status.PENDING).select_related("request"),
+                              "request__region_id", "answer_due"),
+            terminations=scoped(TerminationRequest.objects.filter(status=TerminationRequest.Status.PENDING,
+                                                                  answer_due__isnull=False).select_related("request"),
+                                "request__region_id", "answer_due"),
+            appeals=scoped(CreditAppeal.objects.filter(status=CreditAppeal.Status.PENDING).select_related(
+                "event", "event__organisation"), "event__region_id", "answer_due"),
+            disputes=scoped(RatingDispute.objects.filter(status=RatingDispute.Status.PENDING).select_related(
+                "rating__request"), "rating__request__region_id", "answer_due"),
+            entries=scoped(Entry.objects.filter(status=Entry.Status.SUBMITTED).select_related("organisation"),
+                           "organisation__region_id", "submitted_at"),
             now=now,
         )
     found = _with_records(found)
