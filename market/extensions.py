@@ -5,7 +5,8 @@
 - Rows of a list: `row_decorator(page)` lets an app add what it knows to each row of a
   list a market page shows (ratings: a firm's latest comment in the registry).
 - To-do items (待办): each app registers a `todo_provider(user, now) -> list[TodoItem]`;
-  `market.selectors.todo_for` gathers them with the lifecycle's own.
+  `market.selectors.todo_for` gathers them with the lifecycle's own. An item concerns a
+  request or, for the bureau, anything else it must act on (an entry, an appeal, a case).
 - OCDS release parts: `ocds_part_provider(fn)`, `fn(request) -> OcdsPart | None`, merged
   into the request's release (its fields, its parties with their roles, the extensions used).
 
@@ -32,13 +33,37 @@ class Panel:
 
 @dataclass(frozen=True)
 class TodoItem:
-    """One piece of work waiting on a user's organisation, and by when."""
+    """One piece of work waiting on a user's organisation, and by when.
 
-    request: object
+    Most items concern a service request (`request`); an item may instead concern an
+    entry, a credit appeal, a rating dispute or a case (`request` None): it then names
+    what it is about in `subject` (and `reference`, e.g. the firm's credit code) and
+    links to its page in `url`. `starts` is when the step began, so a list can say that
+    half of its time is used (yellow) as well as that it is overdue (red); `level` is set
+    by `market.selectors.todo_for` from `starts` and `due` unless the provider set it.
+    """
+
+    request: object | None
     action: str
     due: datetime | None
     overdue: bool
     url: str = ""
+    subject: str = ""
+    reference: str = ""
+    starts: datetime | None = None
+    # None: `todo_for` colours the item from its clock; "" no colour (the user is not at
+    # fault, e.g. a firm waiting for the owner); "yellow" | "red" (`deadline_level`).
+    level: str | None = None
+
+    @property
+    def title(self) -> str:
+        """What the item is about, in words: the request's name, else its subject."""
+        return self.subject or (getattr(self.request, "title", "") if self.request is not None else "")
+
+    @property
+    def code(self) -> str:
+        """The request's code, else the item's own reference (may be empty)."""
+        return self.reference or (getattr(self.request, "code", "") if self.request is not None else "")
 
 
 @dataclass(frozen=True)

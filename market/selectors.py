@@ -213,19 +213,153 @@ def request_price(request: ServiceRequest) -> Decimal:
     return method.price(request, request.selected_firm)
 
 
-def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime) -> TodoItem:
-    return TodoItem(request=request, action=action, due=due, overdue=bool(due and due < now))
+# Deadline colours (预警): yellow once half of a step's time is used, red once it is overdue.
+YELLOW, RED = "yellow", "red"
+LEVEL_WORDS = {YELLOW: "黄色预警", RED: "红色预警"}
+
+
+def deadline_level(*, starts: datetime | None, due: datetime | None, now: datetime) -> str:
+    """The colour of a step that began at `starts` and must be done by `due`, at `now`:
+    RED once `due` has passed, YELLOW from the half of the allowed time on (only with a
+    known start), "" otherwise or without a deadline. Pure: reads nothing."""
+    if due is None:
+        return ""
+    if due < now:
+        return RED
+    if starts is not None and starts < due and now >= starts + (due - starts) / 2:
+        return YELLOW
+    return ""
+
+
+@dataclass(frozen=True)
+class StepClock:
+    """The lifecycle step a request waits on: what is to be done, by whom (an
+    `OverdueWarning.Step` and `.Party`, the organisation at fault), since when and by when."""
+
+    step: str
+    label: str
+    party: str
+    organisation_id: int | None
+    starts: datetime | None
+    due: datetime
+
+
+def request_step_clock(request: ServiceRequest) -> StepClock | None:
+    """The clock of the step `request` waits on in its lifecycle, if that step has a deadline:
+    the owner confirming the result (since the selection), the owner uploading the contract
+    or then the firm signing it (since publicity ended), the firm delivering (since the
+    service began). The bureau's answers (objections, terminations) are clocks of their
+    own items. Pure: reads only the row."""
+    from market.models import OverdueWarning
+
+    S, Step = ServiceRequest.Status, OverdueWarning.Step
+    if request.status == S.AWAITING_CONFIRMATION and request.confirm_due:
+        return StepClock(Step.CONFIRM, "确认选取结果", "owner", request.owner_id, request.status_changed_at,
+                         request.confirm_due)
+    if request.status == S.CONTRACTING and request.contract_due:
+        if request.contract_owner_document_id is None:
+            return StepClock(Step.CONTRACT_OWNER, "上传签订的合同", "owner", request.owner_id,
+                             request.publicity_ends_at, request.contract_due)
+        return StepClock(Step.CONTRACT_FIRM, "上传盖章合同", "firm", request.selected_firm_id,
+                         request.contract_owner_at or request.publicity_ends_at, request.contract_due)
+    if request.status == S.IN_SERVICE and request.service_ends_at:
+        return StepClock(Step.SERVICE, "提交服务成果文件", "firm", request.selected_firm_id,
+                         request.service_starts_at, request.service_ends_at)
+    return None
+
+
+def request_warning_levels(
+    *, requests: list[ServiceRequest], organisation_id: int, now: datetime
+) -> dict[int, tuple[str, datetime]]:
+    """For a page of requests: {request id: (colour, deadline)} of the steps this
+    organisation is at fault for (owner or firm), yellow or red; others are absent."""
+    levels = {}
+    for r in requests:
+        clock = request_step_clock(r)
+        if clock is not None and clock.organisation_id == organisation_id:
+            level = deadline_level(starts=clock.starts, due=clock.due, now=now)
+            if level:
+                levels[r.pk] = (level, clock.due)
+    return levels
+
+
+def entry_review_due(entry: Entry) -> datetime | None:
+    """By when the bureau should review a submitted entry (the rule's working days)."""
+    from core.calendar import workday_due
+    from core.rules import rule_int
+
+    if entry.submitted_at is None:
+        return None
+    return workday_due(entry.submitted_at, rule_int("entry_review_workdays"))
+
+
+def _todo(request: ServiceRequest, action: str, due: datetime | None, now: datetime, *,
+          starts: datetime | None = None, at_fault: bool = True) -> TodoItem:
+    overdue = bool(due and due < now)
+    return TodoItem(request=request, action=action, due=due, overdue=overdue, starts=starts,
+                    level=None if at_fault else "")
+
+
+def _todo_colour(item: TodoItem, now: datetime) -> str:
+    """An item's colour when its provider left it open (None): red when the provider calls
+    it overdue, yellow from the half of its time (with a known start). An item the user is
+    not at fault for carries level "" and is not coloured."""
+    if item.overdue:
+        return RED
+    return YELLOW if deadline_level(starts=item.starts, due=item.due, now=now) == YELLOW else ""
+
+
+TODO_LIMIT = 200  # per kind of the bureau's items: a backlog larger than this is a page of its own
+
+
+def _bureau_todo(user, now: datetime, related: tuple[str, ...]) -> list[TodoItem]:
+    """What waits on a bureau officer in scope: objections and termination requests to
+    answer, entries to review (the firm's county; city staff all), credit appeals to
+    answer (the county that issued the event)."""
+    from credit.models import CreditAppeal
+    from market.models import Objection, TerminationRequest
+
+    items = []
+    scope = requests_for_bureau(user=user)
+    for o in Objection.objects.filter(status=Objection.Status.PENDING, request__in=scope).select_related(
+        "objector", *(f"request__{f}" for f in related)
+    )[:TODO_LIMIT]:
+        items.append(_todo(o.request, f"答复{o.objector.name}的质疑", o.answer_due, now, starts=o.filed_at))
+    for t in TerminationRequest.objects.filter(
+        status=TerminationRequest.Status.PENDING, request__in=scope
+    ).select_related(*(f"request__{f}" for f in related))[:TODO_LIMIT]:
+        items.append(_todo(t.request, "处理业主的终止合同申请", t.answer_due, now, starts=t.filed_at))
+    for entry in entries_for_bureau(user=user).filter(status=Entry.Status.SUBMITTED).order_by(
+            "submitted_at", "id")[:TODO_LIMIT]:
+        due = entry_review_due(entry)
+        items.append(TodoItem(None, "审核入驻申请", due, bool(due and due < now), url=f"/bureau/entries/{entry.pk}/",
+                              subject=entry.organisation.name, reference=entry.organisation.uscc,
+                              starts=entry.submitted_at, level=None))
+    appeals = bureau_filter(CreditAppeal.objects.filter(status=CreditAppeal.Status.PENDING), user=user,
+                            field="event__region_id").select_related("event", "event__organisation")
+    for appeal in appeals.order_by("answer_due", "id")[:TODO_LIMIT]:
+        event = appeal.event
+        items.append(TodoItem(None, "答复信用申诉", appeal.answer_due, appeal.answer_due < now,
+                              url=f"/bureau/credit/events/{event.pk}/",
+                              subject=f"{event.organisation.name}（{event.kind}）",
+                              reference=event.organisation.uscc, starts=appeal.filed_at, level=None))
+    return items
 
 
 def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
     """What waits on the user's organisation, and by when, soonest first (a fixed number of
-    queries): the lifecycle's steps (the owner confirms, uploads the contract, accepts; the
-    selected firm signs and delivers; the bureau answers objections and termination
-    requests in its scope), then what other apps register (`market.extensions`; bidding:
-    direct picks and the live auctions a firm signed up for; ratings: the ratings to give
-    and disputes)."""
+    queries, but one per entry under review for its working-day deadline): the lifecycle's
+    steps (the owner confirms, uploads the contract, accepts; the selected firm signs and
+    delivers), the bureau's work in its scope (objections, termination requests, entries,
+    credit appeals), then what other apps register (`market.extensions`; bidding: direct
+    picks and the live auctions a firm signed up for; ratings: the ratings to give and
+    disputes; supervision: cases).
+
+    Every item with a deadline that its organisation is at fault for gets its colour
+    (`deadline_level`): yellow from half its time, red once overdue. A read: writes nothing."""
+    from dataclasses import replace
+
     from market.extensions import todo_providers
-    from market.models import Objection, TerminationRequest
 
     now = now or timezone.now()
     org = user.organisation if user.is_authenticated else None
@@ -237,35 +371,29 @@ def todo_for(*, user, now: datetime | None = None) -> list[TodoItem]:
     if org.is_owner:
         mine = ServiceRequest.objects.filter(owner=org).select_related(*related)
         for r in mine.filter(status=S.AWAITING_CONFIRMATION):
-            items.append(_todo(r, "确认选取结果", r.confirm_due, now))
+            items.append(_todo(r, "确认选取结果", r.confirm_due, now, starts=r.status_changed_at))
         for r in mine.filter(status=S.CONTRACTING, contract_owner_document__isnull=True):
-            items.append(_todo(r, "上传签订的合同", r.contract_due, now))
+            items.append(_todo(r, "上传签订的合同", r.contract_due, now, starts=r.publicity_ends_at))
         for r in mine.filter(status=S.DELIVERED):
             items.append(_todo(r, "验收服务成果", None, now))
     elif org.is_intermediary:
         mine = ServiceRequest.objects.filter(selected_firm=org).select_related(*related)
         for r in mine.filter(status=S.AWAITING_CONFIRMATION):
-            items.append(_todo(r, "中选待业主确认（如放弃须说明理由）", r.confirm_due, now))
+            items.append(_todo(r, "中选待业主确认（如放弃须说明理由）", r.confirm_due, now, at_fault=False))
         for r in mine.filter(status=S.CONTRACTING, contract_owner_document__isnull=False):
-            items.append(_todo(r, "上传盖章合同", r.contract_due, now))
+            items.append(_todo(r, "上传盖章合同", r.contract_due, now,
+                               starts=r.contract_owner_at or r.publicity_ends_at))
         for r in mine.filter(status=S.CONTRACTING, contract_owner_document__isnull=True):
-            items.append(_todo(r, "等待业主上传合同后签订", r.contract_due, now))
+            items.append(_todo(r, "等待业主上传合同后签订", r.contract_due, now, at_fault=False))
         for r in mine.filter(status=S.IN_SERVICE):
-            items.append(_todo(r, "提交服务成果文件", r.service_ends_at, now))
+            items.append(_todo(r, "提交服务成果文件", r.service_ends_at, now, starts=r.service_starts_at))
     elif org.is_bureau:
-        scope = requests_for_bureau(user=user)
-        for o in Objection.objects.filter(status=Objection.Status.PENDING, request__in=scope).select_related(
-            "objector", *(f"request__{f}" for f in related)
-        ):
-            items.append(_todo(o.request, f"答复{o.objector.name}的质疑", o.answer_due, now))
-        for t in TerminationRequest.objects.filter(
-            status=TerminationRequest.Status.PENDING, request__in=scope
-        ).select_related(*(f"request__{f}" for f in related)):
-            items.append(_todo(t.request, "处理业主的终止合同申请", t.answer_due, now))
+        items += _bureau_todo(user, now, related)
     for provider in todo_providers():
         items.extend(provider(user, now))
+    items = [replace(i, level=_todo_colour(i, now)) if i.level is None else i for i in items]
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
-    return sorted(items, key=lambda i: (i.due or far, i.request.pk))
+    return sorted(items, key=lambda i: (i.due or far, getattr(i.request, "pk", 0), i.title))
 
 
 def overdue_warnings_for(*, user) -> QuerySet:

@@ -12,7 +12,10 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import listen
-        from supervision import audit_labels, tasks_stats
+        from market import extensions
+        from supervision import audit_labels, tasks_stats, todo
+
+        extensions.todo_provider(todo.signal_cases_todo)  # anti-avoidance cases in the bureau's 待办
 
         audit_labels.register()  # how the anti-avoidance cases' audit records read (audit.timeline)
 

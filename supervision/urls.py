@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import urls_signals, views_stats
+from supervision import urls_signals, views_stats, views_warnings
 
 app_name = "supervision"
 
@@ -12,3 +12,4 @@ urlpatterns: list = [
     path("statistics/export/<slug:key>.<str:fmt>", views_stats.public_export, name="public_export"),
 ]
 urlpatterns += urls_signals.urlpatterns
+urlpatterns += views_warnings.urlpatterns

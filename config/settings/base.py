@@ -285,7 +285,14 @@ CELERY_BEAT_SCHEDULE = {
     # Statistics facts a lost refresh left stale (supervision.services_stats), nightly.
     "supervision-stats-repair": {"task": "supervision.tasks_stats.request_stats_rebuild_task",
                                  "schedule": crontab(hour=2, minute=10)},
+    # Each bureau officer's digest of the day at 08:00 Beijing time, once per officer and day
+    # (a duplicate beat or a retry sends nothing twice: supervision.services_digest).
+    "supervision-digest": {"task": "supervision.tasks_digest.daily_digest_task",
+                           "schedule": crontab(hour=8, minute=0)},
 }
+# Task modules not named tasks.py, which autodiscovery would miss.
+# Autodiscovery loads each app's tasks.py only; these modules hold tasks too.
+CELERY_IMPORTS = ["supervision.tasks_digest", "supervision.tasks_stats"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Document
@@ -31,6 +32,7 @@ from market.forms_firm import (
     SubmitForm,
 )
 from market.models import Entry, Invitation, SignUp
+from market.selectors import request_warning_levels
 from market.services import (
     entry_save,
     entry_submit,
@@ -300,7 +302,12 @@ def signups(request):
         .order_by("-created_at", "-id")
     )
     page = _page(request, queryset)
-    return render(request, "market/firm/signups.html", {"page": page, "rows": list(page.object_list)})
+    rows = list(page.object_list)
+    warnings = request_warning_levels(requests=[s.request for s in rows], organisation_id=request.user.organisation_id,
+                                      now=timezone.now())
+    for row in rows:
+        row.warning = warnings.get(row.request_id)
+    return render(request, "market/firm/signups.html", {"page": page, "rows": rows})
 
 
 urlpatterns = [

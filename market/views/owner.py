@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -27,7 +28,7 @@ from market.forms_owner import (
     qualification_requirement,
 )
 from market.models import ServiceRequest
-from market.selectors import signup_counts
+from market.selectors import request_warning_levels, signup_counts
 from market.services_requests import (
     request_cancel,
     request_draft_save,
@@ -103,6 +104,9 @@ def owner_requests(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     counts = signup_counts(requests=rows)
+    warnings = request_warning_levels(requests=rows, organisation_id=request.user.organisation_id, now=timezone.now())
+    for row in rows:
+        row.warning = warnings.get(row.pk)  # (colour, deadline) of a step the owner is late on
     return render(
         request,
         "market/owner/request_list.html",
