@@ -12,7 +12,7 @@ worker's auction beat and the sockets' own timers race for it, as in real use.
 
 Per auction: --watchers anonymous watcher sockets connect before the start and read until
 `result`, handling versions as the room page does (hold early messages, `sync` after a
-gap of 0.5 s, reconnect on a drop); the three bidders bid a few times in the first seconds
+gap of 0.5 s, reconnect on a drop with the page's back-off); the three bidders bid a few times in the first seconds
 (each bid of the last minute extends the end by the rule `auction_extension_seconds`).
 
 Printed at the end, one JSON line: auctions whose every watcher got `result` (the goal:
@@ -128,11 +128,12 @@ async def watcher(url: str, origin: str, deadline: float) -> dict:
 
     out = {"result": False, "start_status": False, "close_status": False, "resyncs": 0, "reconnects": 0,
            "error": None, "late": None}
-    version, early, gap_since = -1, {}, None
+    version, early, gap_since, retry = -1, {}, None, 0
     while time.time() < deadline and not out["result"]:
         try:
             async with connect(url, additional_headers={"Origin": origin}, open_timeout=30,
                                max_queue=None) as ws:
+                retry = 0
                 while time.time() < deadline:
                     try:
                         raw = await asyncio.wait_for(ws.recv(), timeout=GAP_S)
@@ -168,7 +169,11 @@ async def watcher(url: str, origin: str, deadline: float) -> dict:
         except Exception as exc:  # a drop: reconnect, as the page does
             out["error"] = f"{type(exc).__name__}: {exc}"[:200]
             out["reconnects"] += 1
-            await asyncio.sleep(1)
+            # The room page's back-off (auction.js): 0.5 s doubling to 10 s, reset once
+            # connected. A fixed 1 s retry of a hundred sockets turned one stall of an
+            # overloaded machine into a storm of handshakes that never drained.
+            await asyncio.sleep(min(10.0, 0.5 * 2 ** retry))
+            retry += 1
     return out
 
 
