@@ -12,7 +12,7 @@ worker's auction beat and the sockets' own timers race for it, as in real use.
 
 Per auction: --watchers anonymous watcher sockets connect before the start and read until
 `result`, handling versions as the room page does (hold early messages, `sync` after a
-gap of 0.5 s, reconnect on a drop); the three bidders bid a few times in the first seconds
+gap of 0.5 s, reconnect on a drop with the page's back-off); the three bidders bid a few times in the first seconds
 (each bid of the last minute extends the end by the rule `auction_extension_seconds`).
 
 Printed at the end, one JSON line: auctions whose every watcher got `result` (the goal:
@@ -24,8 +24,17 @@ made it (`hub_re_reads`), and how long SIGTERM took to stop everything. --kill-w
 worker at the start of every K-th auction (chaos: the supervisor must restart it and no
 watcher may notice).
 
-Not a timed test: `.venv/bin/python bench/soak_default.py [--auctions 100 --minutes 1
---watchers 10 --concurrency 1]`; a quick check: `--auctions 5`.
+Overlapping waves: strictly back to back, 100 one-minute auctions take well over 100
+minutes (each lasts its minute, plus the extensions its early bids cause, plus the lead and
+the result); by default --concurrency 10 auctions run at a time, the first ten started
+6 s apart (one auction's length divided by the concurrency) and each finished auction
+followed at once by the next, so the 100 auctions finish in about 30 minutes with 100
+watcher and 30 bidder sockets open at any moment. --kill-worker-every 10 (the default)
+SIGKILLs the worker at the start of auctions 10, 20, ..., 100: ten restarts.
+
+Not a timed test: `.venv/bin/python bench/soak_default.py` (100 auctions, 1 minute, 10
+watchers, 10 at a time); a quick check: `--auctions 5 --concurrency 5 --kill-worker-every 2`;
+strictly one after the other: `--concurrency 1`.
 """
 
 import argparse
@@ -118,12 +127,13 @@ async def watcher(url: str, origin: str, deadline: float) -> dict:
     from websockets.asyncio.client import connect
 
     out = {"result": False, "start_status": False, "close_status": False, "resyncs": 0, "reconnects": 0,
-           "error": None}
-    version, early, gap_since = -1, {}, None
+           "error": None, "late": None}
+    version, early, gap_since, retry = -1, {}, None, 0
     while time.time() < deadline and not out["result"]:
         try:
             async with connect(url, additional_headers={"Origin": origin}, open_timeout=30,
                                max_queue=None) as ws:
+                retry = 0
                 while time.time() < deadline:
                     try:
                         raw = await asyncio.wait_for(ws.recv(), timeout=GAP_S)
@@ -134,6 +144,8 @@ async def watcher(url: str, origin: str, deadline: float) -> dict:
                         m = json.loads(raw)
                         kind = m["type"]
                         if kind == "snapshot":
+                            if out["late"] is None:  # connected after the start: no start to see
+                                out["late"] = m["auction"]["status"] != "scheduled"
                             version = m["version"]
                             early = {v: e for v, e in early.items() if v > version}
                         elif kind == "result":
@@ -157,7 +169,11 @@ async def watcher(url: str, origin: str, deadline: float) -> dict:
         except Exception as exc:  # a drop: reconnect, as the page does
             out["error"] = f"{type(exc).__name__}: {exc}"[:200]
             out["reconnects"] += 1
-            await asyncio.sleep(1)
+            # The room page's back-off (auction.js): 0.5 s doubling to 10 s, reset once
+            # connected. A fixed 1 s retry of a hundred sockets turned one stall of an
+            # overloaded machine into a storm of handshakes that never drained.
+            await asyncio.sleep(min(10.0, 0.5 * 2 ** retry))
+            retry += 1
     return out
 
 
@@ -165,7 +181,7 @@ async def bidder(url: str, origin: str, cookie: str, info: dict, index: int, bid
     """Bid `bids` times early in the auction, each one step or more below the best known."""
     from websockets.asyncio.client import connect
 
-    acked = 0
+    acked, error = 0, None
     best = None
     step = Decimal(info["step"])
     await asyncio.sleep(max(0.0, info["starts_at"] - time.time()) + 1 + index)
@@ -185,9 +201,9 @@ async def bidder(url: str, origin: str, cookie: str, info: dict, index: int, bid
                         acked += m["type"] == "ack"
                         break
                 await asyncio.sleep(1.5)
-    except Exception:
-        pass
-    return acked
+    except Exception as exc:  # counted: a bidder that lost its socket is a finding too
+        error = f"{type(exc).__name__}: {exc}"[:200]
+    return acked, error
 
 
 # ---------------------------------------------------------------------------------------
@@ -257,14 +273,18 @@ class Soak:
         self.results.append({
             "auction": info["id"], "all_result": all(w["result"] for w in seen),
             "with_result": sum(w["result"] for w in seen), "start_status": sum(w["start_status"] for w in seen),
+            "late": sum(bool(w["late"]) for w in seen),
             "close_status": sum(w["close_status"] for w in seen), "resyncs": sum(w["resyncs"] for w in seen),
-            "reconnects": sum(w["reconnects"] for w in seen), "acked": sum(outcomes[self.args.watchers:]),
+            "reconnects": sum(w["reconnects"] for w in seen),
+            "acked": sum(acked for acked, _ in outcomes[self.args.watchers:]),
+            "bidder_errors": [e for _, e in outcomes[self.args.watchers:] if e],
             "errors": [w["error"] for w in seen if w["error"]][:2],
         })
         r = self.results[-1]
         print(f"auction {number}/{self.args.auctions} #{info['id']}: result {r['with_result']}/{self.args.watchers}, "
-              f"start status {r['start_status']}, close status {r['close_status']}, acked {r['acked']}, "
-              f"resyncs {r['resyncs']}, reconnects {r['reconnects']}", flush=True)
+              f"start status {r['start_status']} (late {r['late']}), close status {r['close_status']}, acked {r['acked']}, "
+              f"resyncs {r['resyncs']}, reconnects {r['reconnects']}"
+              + (f", errors {r['errors'] + r['bidder_errors']}" if r["errors"] or r["bidder_errors"] else ""), flush=True)
 
     async def run_all(self) -> None:
         slots = asyncio.Semaphore(self.args.concurrency)
@@ -307,10 +327,13 @@ def main() -> None:
     parser.add_argument("--auctions", type=int, default=100)
     parser.add_argument("--minutes", type=int, default=1)
     parser.add_argument("--watchers", type=int, default=10)
-    parser.add_argument("--concurrency", type=int, default=1, help="auctions at a time (1: back to back)")
+    parser.add_argument("--concurrency", type=int, default=10,
+                        help="auctions at a time, in overlapping waves (1: strictly back to back)")
     parser.add_argument("--bids", type=int, default=2, help="bids per bidder per auction")
-    parser.add_argument("--lead", type=int, default=8, help="seconds from creation to start")
-    parser.add_argument("--kill-worker-every", type=int, default=0, help="SIGKILL the worker every K-th auction")
+    parser.add_argument("--lead", type=int, default=20,
+                        help="seconds from creation to start (every watcher must be in before the start)")
+    parser.add_argument("--kill-worker-every", type=int, default=10,
+                        help="SIGKILL the worker at the start of every K-th auction (0: never)")
     parser.add_argument("--keep", action="store_true", help="keep the VAR_DIR (logs, databases) afterwards")
     args = parser.parse_args()
 
@@ -332,9 +355,15 @@ def main() -> None:
         "auctions": args.auctions, "auctions_every_watcher_result": sum(r["all_result"] for r in results),
         "watchers": args.auctions * args.watchers, "watchers_with_result": sum(r["with_result"] for r in results),
         "watchers_start_status": sum(r["start_status"] for r in results),
+        # Watchers whose first snapshot already showed the auction live (connected late):
+        # they cannot get the start as a message.
+        "watchers_late": sum(r["late"] for r in results),
         "watchers_close_status": sum(r["close_status"] for r in results),
         "resyncs": sum(r["resyncs"] for r in results), "reconnects": sum(r["reconnects"] for r in results),
         "bids_acked": sum(r["acked"] for r in results),
+        "bidder_errors": sum(len(r["bidder_errors"]) for r in results),
+        "watcher_error_sample": [e for r in results for e in r["errors"]][:3],
+        "bidder_error_sample": [e for r in results for e in r["bidder_errors"]][:3],
         **soak.log_report(),
         "stop_seconds": round(stop_seconds, 1),
         "minutes": args.minutes, "concurrency": args.concurrency, "kill_worker_every": args.kill_worker_every,

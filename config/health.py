@@ -1,6 +1,7 @@
 """GET /healthz: status of the database, the channel layer and Celery (200, or 503)."""
 
 import asyncio
+import logging
 import uuid
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
 
 
 def _database() -> dict:
@@ -65,4 +68,12 @@ def _celery() -> dict:
 def healthz(request):
     checks = {"database": _database(), "channel_layer": _channel_layer(), "celery": _celery()}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "down", **checks}, status=200 if ok else 503)
+    response = JsonResponse({"status": "ok" if ok else "down", **checks}, status=200 if ok else 503)
+    if not ok:
+        # A 503 here is the designed answer, not a server error: one WARNING naming what is
+        # down, instead of Django's ERROR "Service Unavailable" (a monitor polling a stopped
+        # worker, or run.sh waiting for a starting one, filled the log with ERROR lines).
+        response._has_been_logged = True
+        log.warning("healthz: down (%s)", ", ".join(
+            f"{name}: {check.get('error', 'stale')}" for name, check in checks.items() if not check["ok"]))
+    return response
