@@ -301,7 +301,7 @@ INVITATION_BATCH = 1000  # firms written per transaction (one broadcast each)
 MAIL_CHUNK = 100  # invitations claimed at once for mailing: at most this many are left `sending` by a crash
 
 
-def invitations_push(*, request_id: int, round: int, batch_size: int = INVITATION_BATCH) -> int:
+def invitations_push(*, request_id: int, round: int, batch_size: int = INVITATION_BATCH, mail: bool = True) -> int:
     """Push the invitations of one publication round, `batch_size` firms at a time.
 
     Every approved, qualified, unrestricted firm gets one invitation, one inbox entry, one
@@ -313,8 +313,10 @@ def invitations_push(*, request_id: int, round: int, batch_size: int = INVITATIO
     Per batch, one transaction: the firms' eligibility (one query), the invitations and the
     inbox entries (one INSERT each, ON CONFLICT DO NOTHING on `invitation_once_per_round` and
     `notification_once_per_cause`), and after commit one broadcast to the notification
-    sockets. Idempotent: a retry or a second worker writes nothing twice and mails nobody
-    twice (`invitation_mails_send`). Returns the number of new invitations.
+    sockets. Then, if `mail`, the emails (`invitation_mails_send`; the task adapter sends
+    them in a task of their own instead, so their time counts against no fan-out limit).
+    Idempotent: a retry or a second worker writes nothing twice and mails nobody twice.
+    Returns the number of new invitations.
     """
     req = ServiceRequest.objects.select_related("service_item", "service_item__qualification_type", "region").get(
         pk=request_id)
@@ -347,7 +349,8 @@ def invitations_push(*, request_id: int, round: int, batch_size: int = INVITATIO
             notifications_push_many(organisation_ids=ids, kind="invitation", title=title, body=body,
                                     url=f"/requests/{req.code}/", dedupe_key=f"invitation:{req.pk}:{round}")
         created += len(new)
-    invitation_mails_send(request_id=req.pk, round=round)
+    if mail:
+        invitation_mails_send(request_id=req.pk, round=round)
     return created
 
 
@@ -365,6 +368,11 @@ def _invitation_mail_claim(*, request_id: int, round: int, limit: int) -> list[i
     return ids
 
 
+def invitation_mails_pending(*, request_id: int, round: int) -> bool:
+    """Whether invitations of the round still wait for their email."""
+    return Invitation.objects.filter(request_id=request_id, round=round, mail_status=Invitation.Mail.PENDING).exists()
+
+
 def _mail_reconnect(connection) -> None:
     """After a failed send, a fresh connection for the next message (if the server takes
     one; if not, each following send tries again and fails on its own)."""
@@ -375,7 +383,7 @@ def _mail_reconnect(connection) -> None:
         log.warning("reopening the mail connection failed: %s", exc)
 
 
-def invitation_mails_send(*, request_id: int, round: int, chunk: int = MAIL_CHUNK) -> int:
+def invitation_mails_send(*, request_id: int, round: int, chunk: int | None = None, chunks: int | None = None) -> int:
     """Send pending invitation emails at most once each, over one mail connection.
 
     Invitations are claimed `chunk` at a time (pending → sending, committed) before their
@@ -383,9 +391,11 @@ def invitation_mails_send(*, request_id: int, round: int, chunk: int = MAIL_CHUN
     sent (one UPDATE per chunk) or failed with its error. A crash between claim and mark
     leaves at most one chunk `sending`, visible to the bureau, rather than risk duplicates.
     Each message is handed to the open connection on its own so that its fate (sent or
-    failed) is known exactly; after a failure the connection is reopened. Returns the
-    number sent.
+    failed) is known exactly; after a failure the connection is reopened. At most `chunks`
+    chunks when given (a task's share; `invitation_mails_pending` tells whether more are
+    left). Returns the number sent.
     """
+    chunk = chunk or MAIL_CHUNK
     req = ServiceRequest.objects.select_related("service_item").get(pk=request_id)
     subject = f"【宜春市网上中介服务超市】采购邀请：{req.title}"
     text = (f"您单位具备“{req.service_item.name}”资质，现邀请参加以下项目：\n"
@@ -398,7 +408,9 @@ def invitation_mails_send(*, request_id: int, round: int, chunk: int = MAIL_CHUN
     # with every invitation still pending, for a retry. Open, it is reused by every send.
     connection.open()
     try:
-        while ids := _invitation_mail_claim(request_id=request_id, round=round, limit=chunk):
+        while (chunks is None or chunks > 0) and (
+                ids := _invitation_mail_claim(request_id=request_id, round=round, limit=chunk)):
+            chunks = None if chunks is None else chunks - 1
             rows = Invitation.objects.filter(pk__in=ids).order_by("pk").values_list(
                 "pk", "organisation__name", "organisation__email")
             done: list[int] = []

@@ -254,3 +254,26 @@ def test_two_workers_at_once_invite_and_mail_every_firm_once():
     assert sorted(Invitation.objects.filter(request=req).values_list("organisation_id", flat=True)) == ids
     assert Notification.objects.filter(dedupe_key=f"invitation:{req.pk}:1").count() == 9
     assert mailed(users) == Counter(ids)
+
+
+def test_the_task_mails_in_tasks_of_bounded_size_until_none_is_pending(monkeypatch):
+    """The fan-out task writes the rows and hands the mails to tasks that each send a
+    bounded number of chunks and queue the next (eager Celery here), so no task's time
+    grows with the number of firms."""
+    from market import services_requests, tasks
+
+    req, users = published(5)
+    monkeypatch.setattr(services_requests, "MAIL_CHUNK", 2)
+    monkeypatch.setattr(tasks, "MAIL_CHUNKS_PER_TASK", 1)
+    runs = []
+    real_send = services_requests.invitation_mails_send
+
+    def counted(**kwargs):
+        runs.append(kwargs)
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(services_requests, "invitation_mails_send", counted)
+    assert tasks.invitations_push_task(req.pk, 1) == 5
+    assert len(runs) == 3 and all(r["chunks"] == 1 for r in runs)  # 2 + 2 + 1 mails
+    assert mailed(users) == Counter(u.organisation_id for u in users)
+    assert not Invitation.objects.filter(request=req).exclude(mail_status="sent").exists()
