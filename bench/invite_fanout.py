@@ -24,6 +24,9 @@ enqueues the fan-out task) and records, from the publish call's start, the secon
 - `mails_s`: the SMTP sink has received one mail for every firm (`mail_duplicates` counts
   any firm mailed twice, `smtp_connections` the connections the worker opened).
 
+Run nothing else on the same Redis database meanwhile: the test suite's cache.clear()
+flushes it, channel-layer groups included, and broadcasts are then lost.
+
 Not a timed test: `DATABASE_URL=postgres://… REDIS_URL=redis://…/N .venv/bin/python
 bench/invite_fanout.py --firms 10000`; the last line is one JSON object.
 """
@@ -310,7 +313,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--firms", type=int, default=10_000)
     parser.add_argument("--sockets", type=int, default=200, help="firms whose notification socket is open")
-    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark runs a real worker on both.")
