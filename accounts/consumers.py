@@ -1,6 +1,7 @@
 """The notification socket: live inbox pushes for a logged-in user's organisation."""
 
 import asyncio
+import bisect
 import json
 import logging
 
@@ -9,7 +10,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from accounts.metrics import NOTIFICATION_SOCKETS
-from accounts.services import org_group
+from accounts.services import NOTIFICATIONS_GROUP, org_group
 from accounts.socket_guard import SessionGuardMixin
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,9 @@ MAX_FRAME = 4096
 class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
     """`/ws/notifications/`: sends {"type": "notification", ...} for each new inbox entry.
 
-    Group events carry only an id; the consumer reads the row itself. A poll loop re-reads
+    Group events carry only an id; the consumer reads the row itself. Besides its
+    organisation's group, every socket joins NOTIFICATIONS_GROUP, through which a fan-out
+    (invitations to thousands of firms) tells, per batch, which organisations have news. A poll loop re-reads
     the inbox every NOTIFICATION_POLL_SECONDS, so an entry created by another process on
     the in-process channel layer (no Redis) still arrives, a few seconds later; a failed
     read costs one round of the poll, never the loop. Reads are serialised, so an entry
@@ -42,6 +45,7 @@ class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
         self._reading = asyncio.Lock()
         self.group = org_group(self.organisation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(NOTIFICATIONS_GROUP, self.channel_name)
         await self.accept()
         await self.auth_guard_start()
         NOTIFICATION_SOCKETS.inc()
@@ -57,6 +61,7 @@ class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
             NOTIFICATION_SOCKETS.dec()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(NOTIFICATIONS_GROUP, self.channel_name)
         poller = getattr(self, "_poller", None)
         if poller is not None:
             poller.cancel()
@@ -94,6 +99,14 @@ class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
             await self._flush()
         except Exception:  # the poll will find the entry
             log.exception("notification socket: reading the inbox failed")
+
+    async def notifications_created(self, event):
+        """A fan-out batch (`accounts.services.notifications_broadcast`): every socket gets
+        it, and only those whose organisation is in the sorted list re-read their inbox."""
+        listed = event.get("organisations") or []
+        at = bisect.bisect_left(listed, self.organisation_id)
+        if at < len(listed) and listed[at] == self.organisation_id:
+            await self.notification_created(event)
 
     async def _poll(self):
         while True:

@@ -26,6 +26,12 @@ def org_group(organisation_id: int) -> str:
     return f"org.{organisation_id}"
 
 
+# Every open notification socket joins this one group as well as its organisation's, so a
+# fan-out to thousands of organisations is one channel-layer send per batch (channels_redis
+# stores one copy per Daphne process, which hands it to its local sockets), not one per firm.
+NOTIFICATIONS_GROUP = "notifications"
+
+
 def user_group(user_id: int) -> str:
     """The channel-layer group through which a user's open sockets are told to re-check
     their login (`accounts.socket_guard`)."""
@@ -91,6 +97,50 @@ def notification_push(
         lambda: notification_broadcast(organisation_id=organisation.pk, notification_id=note.pk)
     )
     return note, True
+
+
+def notifications_broadcast(*, organisation_ids: list[int]) -> None:
+    """Tell every open notification socket, in one channel-layer send, that the inboxes of
+    `organisation_ids` have something new; each socket whose organisation is listed re-reads
+    its inbox (the event carries ids of organisations only, never content). A failed send
+    is logged, not raised: the sockets' poll (NOTIFICATION_POLL_SECONDS) finds the entries."""
+    layer = get_channel_layer()
+    if layer is None or not organisation_ids:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            NOTIFICATIONS_GROUP, {"type": "notifications.created", "organisations": sorted(set(organisation_ids))}
+        )
+    except Exception:
+        logger.warning("could not broadcast %s new notifications", len(organisation_ids), exc_info=True)
+
+
+def notifications_push_many(
+    *, organisation_ids: list[int], kind: str, title: str, body: str = "", url: str = "", dedupe_key: str
+) -> list[int]:
+    """Put the same notification in the inbox of each of `organisation_ids`, once per
+    (organisation, `dedupe_key`), in one INSERT whatever their number.
+
+    Rows that already exist (a retried caller, a second worker) are left alone: they are
+    skipped by a read first and, for a concurrent writer, by ON CONFLICT DO NOTHING on
+    `notification_once_per_cause`. After commit one broadcast tells the sockets of the
+    organisations this call wrote for. Returns those organisations' ids (a concurrent
+    writer racing on the same rows may have written some of them first).
+    """
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return []
+    existing = set(
+        Notification.objects.filter(dedupe_key=dedupe_key, organisation_id__in=ids).values_list("organisation_id", flat=True)
+    )
+    new = [pk for pk in ids if pk not in existing]
+    Notification.objects.bulk_create(
+        [Notification(organisation_id=pk, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key) for pk in new],
+        ignore_conflicts=True,
+    )
+    if new:
+        transaction.on_commit(lambda: notifications_broadcast(organisation_ids=new))
+    return new
 
 
 def notifications_mark_read(*, organisation: Organisation, ids: list[int] | None = None) -> int:

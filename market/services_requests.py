@@ -16,13 +16,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.selectors import owner_may_publish
-from accounts.services import notification_push
+from accounts.services import notification_push, notifications_push_many
 from audit.services import record_append
 from core.calendar import workday_due, workday_is, workday_shift
 from core.exceptions import (
@@ -297,71 +297,138 @@ def request_cancel(*, request_id: int, user, reason: str) -> ServiceRequest:
 # Invitations (采购邀请网上推送)
 
 
-def invitations_push(*, request_id: int, round: int) -> int:
-    """Push the invitations of one publication round.
+INVITATION_BATCH = 1000  # firms written per transaction (one broadcast each)
+MAIL_CHUNK = 100  # invitations claimed at once for mailing: at most this many are left `sending` by a crash
 
-    Every approved, qualified, unrestricted firm gets one inbox entry, one live push and
-    one email. Idempotent: the unique (request, firm, round) invitation and the mail status
-    make a retry or a second worker a no-op for firms already invited. Returns the number
-    of new invitations.
+
+def invitations_push(*, request_id: int, round: int, batch_size: int = INVITATION_BATCH, mail: bool = True) -> int:
+    """Push the invitations of one publication round, `batch_size` firms at a time.
+
+    Every approved, qualified, unrestricted firm gets one invitation, one inbox entry, one
+    live push and one email. Firms are taken in id order, a batch at a time; eligibility is
+    read for each batch when it is written (the invitation door of `firm_eligibility`), so
+    a firm that stops qualifying before its batch is not invited, and one that stops after
+    keeps its invitation and is refused at sign-up, as any invited firm would be.
+
+    Per batch, one transaction: the firms' eligibility (one query), the invitations and the
+    inbox entries (one INSERT each, ON CONFLICT DO NOTHING on `invitation_once_per_round` and
+    `notification_once_per_cause`), and after commit one broadcast to the notification
+    sockets. Then, if `mail`, the emails (`invitation_mails_send`; the task adapter sends
+    them in a task of their own instead, so their time counts against no fan-out limit).
+    Idempotent: a retry or a second worker writes nothing twice and mails nobody twice.
+    Returns the number of new invitations.
     """
     req = ServiceRequest.objects.select_related("service_item", "service_item__qualification_type", "region").get(
         pk=request_id)
     if req.publish_count != round or req.status != S.PUBLISHED:
         return 0  # a later round superseded this one, or the request moved on
-    created = 0
+    title = f"采购邀请：{req.title}"
     body = (f"{req.region.name} · {req.service_item.name} · 最高限价 {money(req.ceiling)} · "
             f"报名截止 {when(req.signup_deadline)}")
-    for org in eligible_firms(request=req).order_by("pk"):
-        try:
-            with transaction.atomic():
-                Invitation.objects.create(request=req, organisation=org, round=round,
-                                          mail_status=Invitation.Mail.PENDING if org.email else Invitation.Mail.NONE)
-                notification_push(
-                    organisation=org, kind="invitation", title=f"采购邀请：{req.title}", body=body,
-                    url=f"/requests/{req.code}/", dedupe_key=f"invitation:{req.pk}:{round}",
-                )
-            created += 1
-        except IntegrityError:
-            continue  # already invited in this round
-    invitation_mails_send(request_id=req.pk, round=round)
+    created, after = 0, 0
+    while True:
+        batch = list(
+            eligible_firms(request=req).filter(pk__gt=after).order_by("pk").values_list("pk", "email")[:batch_size]
+        )
+        if not batch:
+            break
+        after = batch[-1][0]
+        with transaction.atomic():
+            ids = [pk for pk, _ in batch]
+            invited = set(Invitation.objects.filter(request=req, round=round, organisation_id__in=ids)
+                          .values_list("organisation_id", flat=True))
+            new = [(pk, email) for pk, email in batch if pk not in invited]
+            Invitation.objects.bulk_create(
+                [Invitation(request=req, organisation_id=pk, round=round,
+                            mail_status=Invitation.Mail.PENDING if email else Invitation.Mail.NONE)
+                 for pk, email in new],
+                ignore_conflicts=True,  # a second worker on the same round
+            )
+            # Every firm of the batch, not only the new ones: a firm invited by an older
+            # version of this task without its entry gets it; the rest are no-ops.
+            notifications_push_many(organisation_ids=ids, kind="invitation", title=title, body=body,
+                                    url=f"/requests/{req.code}/", dedupe_key=f"invitation:{req.pk}:{round}")
+        created += len(new)
+    if mail:
+        invitation_mails_send(request_id=req.pk, round=round)
     return created
 
 
-def invitation_mails_send(*, request_id: int, round: int) -> int:
-    """Send pending invitation emails at most once each.
-
-    Each invitation is claimed (pending → sending) by a conditional UPDATE before the mail
-    goes out, so two workers or a retry never send a second copy; a crash between claim and
-    send leaves the row `sending`, visible to the bureau, rather than risk a duplicate.
-    """
-    sent = 0
-    pending = Invitation.objects.filter(request_id=request_id, round=round, mail_status=Invitation.Mail.PENDING)
-    for inv in pending.select_related("organisation", "request", "request__service_item"):
-        claimed = Invitation.objects.filter(pk=inv.pk, mail_status=Invitation.Mail.PENDING).update(
-            mail_status=Invitation.Mail.SENDING
+def _invitation_mail_claim(*, request_id: int, round: int, limit: int) -> list[int]:
+    """Claim up to `limit` pending invitations for mailing (pending → sending), committed
+    before any of their mails goes out. Rows another worker is claiming are skipped."""
+    with transaction.atomic():
+        ids = list(
+            Invitation.objects.filter(request_id=request_id, round=round, mail_status=Invitation.Mail.PENDING)
+            .order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
         )
-        if not claimed:
-            continue
-        req = inv.request
-        try:
-            send_mail(
-                subject=f"【宜春市网上中介服务超市】采购邀请：{req.title}",
-                message=(
-                    f"{inv.organisation.name}：\n\n您单位具备“{req.service_item.name}”资质，现邀请参加以下项目：\n"
-                    f"项目编号：{req.code}\n项目名称：{req.title}\n最高限价：{money(req.ceiling)}\n"
-                    f"报名截止：{when(req.signup_deadline)}\n\n"
-                    f"请登录平台查看公告并报名：/requests/{req.code}/\n"
-                ),
-                from_email=None,
-                recipient_list=[inv.organisation.email],
-            )
-        except Exception as exc:  # the mail server is outside our control
-            log.warning("invitation mail %s failed: %s", inv.pk, exc)
-            Invitation.objects.filter(pk=inv.pk).update(mail_status=Invitation.Mail.FAILED, mail_error=str(exc)[:200])
-            continue
-        Invitation.objects.filter(pk=inv.pk).update(mail_status=Invitation.Mail.SENT)
-        sent += 1
+        if ids:
+            Invitation.objects.filter(pk__in=ids, mail_status=Invitation.Mail.PENDING).update(
+                mail_status=Invitation.Mail.SENDING)
+    return ids
+
+
+def invitation_mails_pending(*, request_id: int, round: int) -> bool:
+    """Whether invitations of the round still wait for their email."""
+    return Invitation.objects.filter(request_id=request_id, round=round, mail_status=Invitation.Mail.PENDING).exists()
+
+
+def _mail_reconnect(connection) -> None:
+    """After a failed send, a fresh connection for the next message (if the server takes
+    one; if not, each following send tries again and fails on its own)."""
+    connection.close()
+    try:
+        connection.open()
+    except Exception as exc:
+        log.warning("reopening the mail connection failed: %s", exc)
+
+
+def invitation_mails_send(*, request_id: int, round: int, chunk: int | None = None, chunks: int | None = None) -> int:
+    """Send pending invitation emails at most once each, over one mail connection.
+
+    Invitations are claimed `chunk` at a time (pending → sending, committed) before their
+    mails go out, so two workers or a retry never send a second copy; then each is marked
+    sent (one UPDATE per chunk) or failed with its error. A crash between claim and mark
+    leaves at most one chunk `sending`, visible to the bureau, rather than risk duplicates.
+    Each message is handed to the open connection on its own so that its fate (sent or
+    failed) is known exactly; after a failure the connection is reopened. At most `chunks`
+    chunks when given (a task's share; `invitation_mails_pending` tells whether more are
+    left). Returns the number sent.
+    """
+    chunk = chunk or MAIL_CHUNK
+    req = ServiceRequest.objects.select_related("service_item").get(pk=request_id)
+    subject = f"【宜春市网上中介服务超市】采购邀请：{req.title}"
+    text = (f"您单位具备“{req.service_item.name}”资质，现邀请参加以下项目：\n"
+            f"项目编号：{req.code}\n项目名称：{req.title}\n最高限价：{money(req.ceiling)}\n"
+            f"报名截止：{when(req.signup_deadline)}\n\n"
+            f"请登录平台查看公告并报名：/requests/{req.code}/\n")
+    sent = 0
+    connection = get_connection()
+    # Opened here, before anything is claimed: a mail server that is down fails the task
+    # with every invitation still pending, for a retry. Open, it is reused by every send.
+    connection.open()
+    try:
+        while (chunks is None or chunks > 0) and (
+                ids := _invitation_mail_claim(request_id=request_id, round=round, limit=chunk)):
+            chunks = None if chunks is None else chunks - 1
+            rows = Invitation.objects.filter(pk__in=ids).order_by("pk").values_list(
+                "pk", "organisation__name", "organisation__email")
+            done: list[int] = []
+            for pk, name, email in rows:
+                message = EmailMessage(subject=subject, body=f"{name}：\n\n{text}", to=[email], connection=connection)
+                try:
+                    connection.send_messages([message])
+                except Exception as exc:  # the mail server is outside our control
+                    log.warning("invitation mail %s failed: %s", pk, exc)
+                    Invitation.objects.filter(pk=pk).update(mail_status=Invitation.Mail.FAILED,
+                                                            mail_error=str(exc)[:200])
+                    _mail_reconnect(connection)
+                    continue
+                done.append(pk)
+            Invitation.objects.filter(pk__in=done).update(mail_status=Invitation.Mail.SENT)
+            sent += len(done)
+    finally:
+        connection.close()
     return sent
 
 

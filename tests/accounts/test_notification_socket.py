@@ -118,3 +118,35 @@ async def test_a_failed_inbox_read_costs_one_poll_not_the_socket(monkeypatch):
     assert (await comm.receive_json_from(timeout=3))["title"] == "读库失败之后"
     assert failures
     await comm.disconnect()
+
+
+@override_settings(NOTIFICATION_POLL_SECONDS=60)  # what arrives comes from the broadcast, not the poll
+async def test_a_fan_out_broadcast_reaches_only_the_listed_organisations_sockets():
+    from accounts.services import notifications_push_many
+
+    listed, other = await make_firm(), await make_firm()
+    sockets = []
+    for user in (listed, other):
+        comm = WebsocketCommunicator(UserScope(NotificationConsumer.as_asgi(), user), "/ws/notifications/")
+        assert (await comm.connect())[0]
+        assert await comm.receive_json_from(timeout=3) == {"type": "hello", "unread": 0}
+        sockets.append(comm)
+    new = await sync_to_async(notifications_push_many)(
+        organisation_ids=[listed.organisation_id], kind="invitation", title="采购邀请：批量", body="正文", url="/r/",
+        dedupe_key="fanout:1",
+    )
+    assert new == [listed.organisation_id]
+    message = await sockets[0].receive_json_from(timeout=3)
+    assert {k: v for k, v in message.items() if k != "id"} == {
+        "type": "notification", "unread": 1, "kind": "invitation", "title": "采购邀请：批量", "body": "正文", "url": "/r/",
+    }
+    assert await sockets[1].receive_nothing(timeout=1)
+    # Pushed again (a retried fan-out): nothing new is written, nobody is told twice.
+    assert await sync_to_async(notifications_push_many)(
+        organisation_ids=[listed.organisation_id, other.organisation_id], kind="invitation", title="采购邀请：批量",
+        dedupe_key="fanout:1",
+    ) == [other.organisation_id]
+    assert (await sockets[1].receive_json_from(timeout=3))["title"] == "采购邀请：批量"
+    assert await sockets[0].receive_nothing(timeout=1)
+    for comm in sockets:
+        await comm.disconnect()
