@@ -77,15 +77,16 @@ async def _watchers(url_of, n, stop_at, origin_of, room_of, spread):
         seen, version, early, gap_since = set(), -1, set(), None
         seen_per_watcher.append((room, seen))
         await asyncio.sleep(i * spread)  # connect gradually, as real watchers arrive
-        for attempt in range(10):
+        for attempt in range(30):
             try:
                 ws = await connect(url, additional_headers={"Origin": origin}, max_queue=None, open_timeout=60)
                 break
             except Exception:
                 failures += 1
-                await asyncio.sleep(0.5 * (attempt + 1))
+                await asyncio.sleep(min(3.0, 0.5 * (attempt + 1)))
         else:
-            raise RuntimeError("watcher could not connect")
+            log_failure(f"watcher {i} could not connect")
+            return
         async with ws:
             while time.time() < stop_at:
                 try:
@@ -117,6 +118,10 @@ async def _watchers(url_of, n, stop_at, origin_of, room_of, spread):
     await asyncio.gather(*(one(i) for i in range(n)), return_exceptions=False)
     return {"arrivals": arrivals, "seen": [(room, sorted(s)) for room, s in seen_per_watcher], "resyncs": resyncs,
             "connect_failures": failures}
+
+
+def log_failure(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def watcher_process(rooms, origins, n, stop_at, spread, out):
@@ -187,7 +192,7 @@ def run_load(rooms, origins, cookies, seconds, interval, step, ceiling, bidder_r
     k = len(rooms)
     per_proc = WATCHERS * k // WATCHER_PROCS
     # One watcher every 30 ms per process, as before, unless that would not fit in the window.
-    connect_window = max(20.0, min(60.0, per_proc * 0.03 + 5))
+    connect_window = max(20.0, min(90.0, per_proc * 0.06 + 10))
     spread = min(0.03, (connect_window - 5) / max(1, per_proc))
     start_at = time.time() + connect_window
     stop_at = start_at + seconds + 3
@@ -288,6 +293,10 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, help=f"per auction ({WATCHERS}, or 10 with --auctions)")
     parser.add_argument("--bidders", type=int, help=f"per auction ({BIDDERS}, or 5 with --auctions)")
     parser.add_argument("--auctions", type=int, help="K live auctions at once (default: one, as above)")
+    parser.add_argument("--reuse-fixture", action="store_true",
+                        help="use K live auctions without bids already in the database (a copy of a database "
+                             "a previous run set up), instead of setting them up")
+    parser.add_argument("--setup-only", action="store_true", help="set the K auctions up and stop")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     many = args.auctions is not None
@@ -331,19 +340,31 @@ def main() -> None:
     # K auctions: the same BIDDERS firms sign up to each (one session per firm) and one
     # owner publishes them all, so the fixture costs K requests, not K × BIDDERS firms.
     setup_started = time.monotonic()
+    from types import SimpleNamespace
     from unittest import mock
 
-    case = auction_case(BIDDERS, ceiling="1000000.00", min_step=Decimal("1.00"))
-    # The invitations of the other K − 1 requests are not what is measured here (and would
-    # cost most of the set-up): the bidders sign up directly.
-    with mock.patch("market.tasks.invitations_push_task.delay"):
-        cases = [case] + [auction_case(firms=case.firms, owner=case.owner, ceiling="1000000.00",
-                                       min_step=Decimal("1.00")) for _ in range(k - 1)]
+    if args.reuse_fixture:
+        live = list(Auction.objects.filter(status=Auction.Status.LIVE, bid_count=0).order_by("pk")[:k])
+        if len(live) < k:
+            sys.exit(f"--reuse-fixture: only {len(live)} live auctions without bids")
+        orgs = list(live[0].bidders.order_by("number").values_list("organisation_id", flat=True))
+        firms = [User.objects.filter(organisation_id=o).order_by("pk").first() for o in orgs][:BIDDERS]
+        cases = [SimpleNamespace(auction=a, firms=firms) for a in live]
+        case = cases[0]
+    else:
+        case = auction_case(BIDDERS, ceiling="1000000.00", min_step=Decimal("1.00"))
+        # The invitations of the other K − 1 requests are not what is measured here (and would
+        # cost most of the set-up): the bidders sign up directly.
+        with mock.patch("market.tasks.invitations_push_task.delay"):
+            cases = [case] + [auction_case(firms=case.firms, owner=case.owner, ceiling="1000000.00",
+                                           min_step=Decimal("1.00")) for _ in range(k - 1)]
     total = args.seconds + 240
     Auction.objects.filter(pk__in=[c.auction.pk for c in cases]).update(
         ends_at=timezone.now() + timedelta(seconds=total), extension_seconds=1)
     cookies = [processes.session_cookie(f) for f in case.firms]
     print(f"{k} auction(s) set up in {time.monotonic() - setup_started:.0f} s", flush=True)
+    if args.setup_only:
+        return
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     for old_log in logs.glob("*.log"):
