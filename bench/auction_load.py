@@ -151,7 +151,16 @@ async def _bidders(rooms, origins, cookies, start_at, stop_at, interval, step, c
         best = None
         rng = random.Random(i)
         await asyncio.sleep(i / n * min(10.0, max(0.0, start_at - time.time() - 5)))  # connect gradually
-        async with connect(urls[j % len(urls)], additional_headers=headers, max_queue=None, open_timeout=60) as ws:
+        for attempt in range(30):
+            try:
+                ws = await connect(urls[j % len(urls)], additional_headers=headers, max_queue=None, open_timeout=60)
+                break
+            except Exception:
+                await asyncio.sleep(min(3.0, 0.5 * (attempt + 1)))
+        else:
+            log_failure(f"bidder {i} could not connect")
+            return
+        async with ws:
 
             async def reader():
                 nonlocal best
@@ -372,7 +381,9 @@ def main() -> None:
     ports = [processes.free_port()]
     ports.append(processes.free_port(set(ports)))
     # Production settings: persistent database connections.
-    servers = [processes.daphne(p, logs / f"daphne-{p}.log", DB_CONN_MAX_AGE="60").start() for p in ports]
+    # A handshake may wait longer than Daphne's 5 s on a loaded machine: the client retries anyway.
+    servers = [processes.daphne(p, logs / f"daphne-{p}.log", args=("--websocket_connect_timeout", "30"),
+                                DB_CONN_MAX_AGE="60").start() for p in ports]
     try:
         rooms = [[f"ws://127.0.0.1:{p}/ws/auctions/{c.auction.pk}/" for p in ports] for c in cases]
         origins = [f"http://127.0.0.1:{p}" for p in ports]
