@@ -152,8 +152,12 @@ async def _bidders(rooms, origins, cookies, start_at, stop_at, interval, step, c
         rng = random.Random(i)
         await asyncio.sleep(i / n * min(10.0, max(0.0, start_at - time.time() - 5)))  # connect gradually
         for attempt in range(30):
+            if time.time() > stop_at:  # never retry past the measured window
+                log_failure(f"bidder {i} could not connect before the end")
+                return
             try:
-                ws = await connect(urls[j % len(urls)], additional_headers=headers, max_queue=None, open_timeout=60)
+                ws = await connect(urls[j % len(urls)], additional_headers=headers, max_queue=None,
+                                   open_timeout=max(5.0, min(60.0, stop_at - time.time())))
                 break
             except Exception:
                 await asyncio.sleep(min(3.0, 0.5 * (attempt + 1)))
