@@ -162,6 +162,11 @@ class SessionGuardMixin:
 
     @database_sync_to_async
     def _auth_valid(self) -> bool:
+        return self._auth_valid_sync()
+
+    def _auth_valid_sync(self) -> bool:
+        """`_auth_valid` for a caller already in the database thread (a consumer that
+        re-checks the login in the same trip as the action it guards)."""
         from accounts.selectors import session_login_valid
 
         return session_login_valid(session_key=self._auth_session_key, user_id=self._auth_user_id)

@@ -62,10 +62,10 @@ def ms(x):
 # Clients (shared by the platform run and the bare run)
 
 
-async def _watchers(url_of, n, stop_at, origin_of):
+async def _watchers(url_of, n, stop_at, origin_of, room_of, spread):
     from websockets.asyncio.client import connect
 
-    arrivals: dict[int, list[float]] = {}
+    arrivals: dict[tuple[int, int], list[float]] = {}  # (room, seq) -> arrival times
     seen_per_watcher = []
     resyncs = 0
 
@@ -73,19 +73,20 @@ async def _watchers(url_of, n, stop_at, origin_of):
 
     async def one(i):
         nonlocal resyncs, failures
-        url, origin = url_of(i), origin_of(i)
+        url, origin, room = url_of(i), origin_of(i), room_of(i)
         seen, version, early, gap_since = set(), -1, set(), None
-        seen_per_watcher.append(seen)
-        await asyncio.sleep(i * 0.03)  # connect gradually, as real watchers arrive
-        for attempt in range(10):
+        seen_per_watcher.append((room, seen))
+        await asyncio.sleep(i * spread)  # connect gradually, as real watchers arrive
+        for attempt in range(30):
             try:
                 ws = await connect(url, additional_headers={"Origin": origin}, max_queue=None, open_timeout=60)
                 break
             except Exception:
                 failures += 1
-                await asyncio.sleep(0.5 * (attempt + 1))
+                await asyncio.sleep(min(3.0, 0.5 * (attempt + 1)))
         else:
-            raise RuntimeError("watcher could not connect")
+            log_failure(f"watcher {i} could not connect")
+            return
         async with ws:
             while time.time() < stop_at:
                 try:
@@ -99,7 +100,7 @@ async def _watchers(url_of, n, stop_at, origin_of):
                     seen.update(b["seq"] for b in m["bids"])
                     early = {v for v in early if v > version}
                 elif m["type"] == "bid":
-                    arrivals.setdefault(m["seq"], []).append(now)
+                    arrivals.setdefault((room, m["seq"]), []).append(now)
                     seen.add(m["seq"])
                 # As the room page does: apply versions in order, hold early ones for
                 # GAP_S, then ask for a snapshot if the gap is still open.
@@ -115,30 +116,55 @@ async def _watchers(url_of, n, stop_at, origin_of):
                     await ws.send(json.dumps({"type": "sync"}))
 
     await asyncio.gather(*(one(i) for i in range(n)), return_exceptions=False)
-    return {"arrivals": arrivals, "seen": [sorted(s) for s in seen_per_watcher], "resyncs": resyncs,
+    return {"arrivals": arrivals, "seen": [(room, sorted(s)) for room, s in seen_per_watcher], "resyncs": resyncs,
             "connect_failures": failures}
 
 
-def watcher_process(urls, origins, n, stop_at, out):
-    result = asyncio.run(_watchers(lambda i: urls[i % len(urls)], n, stop_at,
-                                   lambda i: origins[i % len(origins)]))
+def log_failure(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def watcher_process(rooms, origins, n, stop_at, spread, out):
+    """`rooms[r]` lists the URLs of room r (one per server); watcher i watches room
+    i % len(rooms), on server (i // len(rooms)) % len(servers)."""
+    k = len(rooms)
+    result = asyncio.run(_watchers(lambda i: rooms[i % k][(i // k) % len(rooms[i % k])], n, stop_at,
+                                   lambda i: origins[(i // k) % len(origins)], lambda i: i % k, spread))
     out.put(result)
 
 
-async def _bidders(urls, origins, cookies, start_at, stop_at, interval, step, ceiling):
+async def _bidders(rooms, origins, cookies, start_at, stop_at, interval, step, ceiling, per_room):
+    """`per_room` bidders in each room; bidder j of a room uses cookies[j] (when given)."""
     from websockets.asyncio.client import connect
 
     sent, acks, rejected = {}, {}, {}
-    seq_sent = {}
-    n = len(cookies) if cookies else BIDDERS
+    seq_sent = {}  # (room, seq) -> send time of the acked bid
+    k = len(rooms)
+    n = k * per_room
 
     async def one(i):
-        headers = {"Origin": origins[i % len(origins)]}
+        room, j = i % k, i // k
+        urls = rooms[room]
+        headers = {"Origin": origins[j % len(origins)]}
         if cookies:
-            headers["Cookie"] = cookies[i]
+            headers["Cookie"] = cookies[j]
         best = None
         rng = random.Random(i)
-        async with connect(urls[i % len(urls)], additional_headers=headers, max_queue=None, open_timeout=60) as ws:
+        await asyncio.sleep(i / n * min(10.0, max(0.0, start_at - time.time() - 5)))  # connect gradually
+        for attempt in range(30):
+            if time.time() > stop_at:  # never retry past the measured window
+                log_failure(f"bidder {i} could not connect before the end")
+                return
+            try:
+                ws = await connect(urls[j % len(urls)], additional_headers=headers, max_queue=None,
+                                   open_timeout=max(5.0, min(60.0, stop_at - time.time())))
+                break
+            except Exception:
+                await asyncio.sleep(min(3.0, 0.5 * (attempt + 1)))
+        else:
+            log_failure(f"bidder {i} could not connect")
+            return
+        async with ws:
 
             async def reader():
                 nonlocal best
@@ -151,7 +177,7 @@ async def _bidders(urls, origins, cookies, start_at, stop_at, interval, step, ce
                         best = Decimal(m["amount"]) if best is None else min(best, Decimal(m["amount"]))
                     elif m["type"] == "ack":
                         acks[m["client_id"]] = now
-                        seq_sent[m["seq"]] = sent[m["client_id"]]
+                        seq_sent[(room, m["seq"])] = sent[m["client_id"]]
                     elif m["type"] == "rejected":
                         rejected[m["client_id"]] = m["code"]
 
@@ -171,40 +197,50 @@ async def _bidders(urls, origins, cookies, start_at, stop_at, interval, step, ce
     return sent, acks, rejected, seq_sent
 
 
-def run_load(urls, origins, cookies, seconds, interval, step, ceiling, bidder_urls=None):
-    """Connect the watchers (2 processes) and the bidders (this process); return figures."""
+def run_load(rooms, origins, cookies, seconds, interval, step, ceiling, bidder_rooms=None):
+    """Connect the watchers (2 processes) and the bidders (this process); return figures.
+    `rooms[r]` lists room r's URLs, one per server; WATCHERS and BIDDERS are per room."""
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    connect_window = 20.0
+    k = len(rooms)
+    per_proc = WATCHERS * k // WATCHER_PROCS
+    # One watcher every 30 ms per process, as before, unless that would not fit in the window.
+    connect_window = max(20.0, min(90.0, per_proc * 0.06 + 10))
+    spread = min(0.03, (connect_window - 5) / max(1, per_proc))
     start_at = time.time() + connect_window
     stop_at = start_at + seconds + 3
     procs = [ctx.Process(target=watcher_process,
-                         args=(urls[i:] + urls[:i], origins[i:] + origins[:i], WATCHERS // WATCHER_PROCS, stop_at, out))
+                         args=([r[i:] + r[:i] for r in rooms], origins[i:] + origins[:i], per_proc, stop_at, spread, out))
              for i in range(WATCHER_PROCS)]
     for p in procs:
         p.start()
     sent, acks, rejected, seq_sent = asyncio.run(
-        _bidders(bidder_urls or urls, origins, cookies, start_at, start_at + seconds, interval, step, ceiling))
+        _bidders(bidder_rooms or rooms, origins, cookies, start_at, start_at + seconds, interval, step, ceiling,
+                 BIDDERS))
     results = [out.get(timeout=stop_at - time.time() + 120) for _ in procs]
     for p in procs:
         p.join(30)
     fanout, lost, resyncs, watchers, failures = [], 0, 0, 0, 0
-    acked_seqs = set(seq_sent)
+    acked_by_room: dict[int, set[int]] = {}
+    for room, seq in seq_sent:
+        acked_by_room.setdefault(room, set()).add(seq)
     for r in results:
         resyncs += r["resyncs"]
         failures += r["connect_failures"]
         for seq, times in r["arrivals"].items():
             if seq in seq_sent:
                 fanout.extend(t - seq_sent[seq] for t in times)
-        for seen in r["seen"]:
+        for room, seen in r["seen"]:
             watchers += 1
-            lost += len(acked_seqs - set(seen))
+            lost += len(acked_by_room.get(room, set()) - set(seen))
     ack_lat = [acks[c] - sent[c] for c in acks]
     codes = {}
     for code in rejected.values():
         codes[code] = codes.get(code, 0) + 1
+    unanswered = len(set(sent) - set(acks) - set(rejected))
     return {
         "sent": len(sent), "acks": len(acks), "rejected": codes, "acks_per_s": len(acks) / seconds,
+        "unanswered": unanswered,
         "ack_p50": pct(ack_lat, 50), "ack_p99": pct(ack_lat, 99), "ack_max": max(ack_lat) if ack_lat else None,
         "fanout_p50": pct(fanout, 50), "fanout_p99": pct(fanout, 99), "fanout_max": max(fanout) if fanout else None,
         "lost": lost, "resyncs": resyncs, "watchers": watchers, "deliveries": len(fanout),
@@ -219,10 +255,13 @@ def run_load(urls, origins, cookies, seconds, interval, step, ceiling, bidder_ur
 def bare_server(port: int) -> None:
     from websockets.asyncio.server import broadcast, serve
 
-    watchers = set()  # every connection hears every bid, bidders included, as on the platform
-    state = {"seq": 0}
+    # One room per path (per auction): every connection of a room hears every bid of the
+    # room, bidders included, as on the platform.
+    rooms: dict[str, tuple[set, dict]] = {}
 
     async def handler(ws):
+        path = ws.request.path.removesuffix("/bid")
+        watchers, state = rooms.setdefault(path, (set(), {"seq": 0}))
         watchers.add(ws)
         try:
             await ws.send(json.dumps({"type": "snapshot", "version": state["seq"], "bids": []}))
@@ -263,12 +302,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--bare-seconds", type=float, default=30)
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between one bidder's bids")
-    parser.add_argument("--watchers", type=int, default=WATCHERS)
-    parser.add_argument("--bidders", type=int, default=BIDDERS)
+    parser.add_argument("--interval", type=float, help="seconds between one bidder's bids (1, or 2 with --auctions)")
+    parser.add_argument("--watchers", type=int, help=f"per auction ({WATCHERS}, or 10 with --auctions)")
+    parser.add_argument("--bidders", type=int, help=f"per auction ({BIDDERS}, or 5 with --auctions)")
+    parser.add_argument("--auctions", type=int, help="K live auctions at once (default: one, as above)")
+    parser.add_argument("--reuse-fixture", action="store_true",
+                        help="use K live auctions without bids already in the database (a copy of a database "
+                             "a previous run set up), instead of setting them up")
+    parser.add_argument("--setup-only", action="store_true", help="set the K auctions up and stop")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    WATCHERS, BIDDERS = args.watchers, args.bidders
+    many = args.auctions is not None
+    WATCHERS = args.watchers if args.watchers is not None else (10 if many else WATCHERS)
+    BIDDERS = args.bidders if args.bidders is not None else (5 if many else BIDDERS)
+    interval = args.interval if args.interval is not None else (2.0 if many else 1.0)
+    k = args.auctions if many else 1
     if args.bare_server:
         bare_server(args.bare_server)
         return
@@ -302,11 +350,34 @@ def main() -> None:
     factories._serial = itertools.count(start)
     factories.OrganisationFactory.reset_sequence(start)
     factories.UserFactory.reset_sequence(start)
-    case = auction_case(BIDDERS, ceiling="1000000.00", min_step=Decimal("1.00"))
-    total = args.seconds + 180
-    Auction.objects.filter(pk=case.auction.pk).update(ends_at=timezone.now() + timedelta(seconds=total),
-                                                       extension_seconds=1)
+    # K auctions: the same BIDDERS firms sign up to each (one session per firm) and one
+    # owner publishes them all, so the fixture costs K requests, not K × BIDDERS firms.
+    setup_started = time.monotonic()
+    from types import SimpleNamespace
+    from unittest import mock
+
+    if args.reuse_fixture:
+        live = list(Auction.objects.filter(status=Auction.Status.LIVE, bid_count=0).order_by("pk")[:k])
+        if len(live) < k:
+            sys.exit(f"--reuse-fixture: only {len(live)} live auctions without bids")
+        orgs = list(live[0].bidders.order_by("number").values_list("organisation_id", flat=True))
+        firms = [User.objects.filter(organisation_id=o).order_by("pk").first() for o in orgs][:BIDDERS]
+        cases = [SimpleNamespace(auction=a, firms=firms) for a in live]
+        case = cases[0]
+    else:
+        case = auction_case(BIDDERS, ceiling="1000000.00", min_step=Decimal("1.00"))
+        # The invitations of the other K − 1 requests are not what is measured here (and would
+        # cost most of the set-up): the bidders sign up directly.
+        with mock.patch("market.tasks.invitations_push_task.delay"):
+            cases = [case] + [auction_case(firms=case.firms, owner=case.owner, ceiling="1000000.00",
+                                           min_step=Decimal("1.00")) for _ in range(k - 1)]
+    total = args.seconds + 240
+    Auction.objects.filter(pk__in=[c.auction.pk for c in cases]).update(
+        ends_at=timezone.now() + timedelta(seconds=total), extension_seconds=1)
     cookies = [processes.session_cookie(f) for f in case.firms]
+    print(f"{k} auction(s) set up in {time.monotonic() - setup_started:.0f} s", flush=True)
+    if args.setup_only:
+        return
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     for old_log in logs.glob("*.log"):
@@ -314,13 +385,15 @@ def main() -> None:
     ports = [processes.free_port()]
     ports.append(processes.free_port(set(ports)))
     # Production settings: persistent database connections.
-    servers = [processes.daphne(p, logs / f"daphne-{p}.log", DB_CONN_MAX_AGE="60").start() for p in ports]
+    # A handshake may wait longer than Daphne's 5 s on a loaded machine: the client retries anyway.
+    servers = [processes.daphne(p, logs / f"daphne-{p}.log", args=("--websocket_connect_timeout", "30"),
+                                DB_CONN_MAX_AGE="60").start() for p in ports]
     try:
-        urls = [f"ws://127.0.0.1:{p}/ws/auctions/{case.auction.pk}/" for p in ports]
+        rooms = [[f"ws://127.0.0.1:{p}/ws/auctions/{c.auction.pk}/" for p in ports] for c in cases]
         origins = [f"http://127.0.0.1:{p}" for p in ports]
-        print(f"platform: 2 Daphne on {ports}, {WATCHERS} watchers, {BIDDERS} bidders, {args.seconds:.0f} s …",
-              flush=True)
-        platform = run_load(urls, origins, cookies, args.seconds, args.interval, Decimal("1.00"), Decimal("1000000.00"))
+        print(f"platform: 2 Daphne on {ports}, {k} auction(s) × ({WATCHERS} watchers, {BIDDERS} bidders), "
+              f"a bid per bidder every {interval:g} s, {args.seconds:.0f} s …", flush=True)
+        platform = run_load(rooms, origins, cookies, args.seconds, interval, Decimal("1.00"), Decimal("1000000.00"))
         rss = {p: round(s.rss_mb(), 1) for p, s in zip(ports, servers)}
         cpu = sum(s.cpu_s() for s in servers)
     finally:
@@ -332,16 +405,16 @@ def main() -> None:
                           env=os.environ.copy(), log=logs / "bare.log", port=bare_port).start()
     try:
         print(f"bare websockets server on {bare_port}, same load, {args.bare_seconds:.0f} s …", flush=True)
-        base = f"ws://127.0.0.1:{bare_port}/ws"
-        floor = run_load([base], [f"http://127.0.0.1:{bare_port}"], None, args.bare_seconds, args.interval,
-                         Decimal("1.00"), Decimal("1000000.00"), bidder_urls=[base + "/bid"])
+        bases = [f"ws://127.0.0.1:{bare_port}/ws/{r}" for r in range(k)]
+        floor = run_load([[b] for b in bases], [f"http://127.0.0.1:{bare_port}"], None, args.bare_seconds, interval,
+                         Decimal("1.00"), Decimal("1000000.00"), bidder_rooms=[[b + "/bid"] for b in bases])
         bare_rss = round(bare.rss_mb(), 1)
         bare_cpu = bare.cpu_s()
     finally:
         bare.stop()
 
     print(f"platform: sent {platform['sent']} bids, {platform['acks']} acked ({platform['acks_per_s']:.1f}/s), "
-          f"refused {platform['rejected']}")
+          f"refused {platform['rejected']}, unanswered {platform['unanswered']}")
     print(f"  ack latency p50 {ms(platform['ack_p50'])} ms, p99 {ms(platform['ack_p99'])} ms, max {ms(platform['ack_max'])} ms")
     print(f"  bid → watcher p50 {ms(platform['fanout_p50'])} ms, p99 {ms(platform['fanout_p99'])} ms, "
           f"max {ms(platform['fanout_max'])} ms over {platform['deliveries']} deliveries to {platform['watchers']} watchers")
@@ -354,12 +427,20 @@ def main() -> None:
     print(f"server CPU per 1000 deliveries (connects included): platform {1000 * cpu / max(1, platform['deliveries']):.3f} s "
           f"(2 Daphne), bare {1000 * bare_cpu / max(1, floor['deliveries']):.3f} s; load average now {load:.2f}")
     ratio = (platform["fanout_p99"] / floor["fanout_p99"]) if floor["fanout_p99"] and platform["fanout_p99"] else None
+    # CPU per bid offered (both Daphne processes, connects and fan-out included).
+    cpu_per_bid = 1000 * cpu / max(1, platform["sent"])
+    bare_cpu_per_bid = 1000 * bare_cpu / max(1, floor["sent"])
     print(json.dumps({
+        "auctions": k, "bids_offered": platform["sent"], "bids_offered_per_s": round(platform["sent"] / args.seconds, 1),
+        "unanswered": platform["unanswered"], "refused": platform["rejected"],
         "acks_per_s": round(platform["acks_per_s"], 2), "ack_p50_ms": ms(platform["ack_p50"]),
         "ack_p99_ms": ms(platform["ack_p99"]), "fanout_p50_ms": ms(platform["fanout_p50"]),
         "fanout_p99_ms": ms(platform["fanout_p99"]), "fanout_max_ms": ms(platform["fanout_max"]),
         "lost": platform["lost"], "bare_fanout_p99_ms": ms(floor["fanout_p99"]),
         "ratio_p99": None if ratio is None else round(ratio, 2), "peak_rss_mb": max(rss.values()),
+        "server_cpu_ms_per_bid": round(cpu_per_bid, 2), "bare_server_cpu_ms_per_bid": round(bare_cpu_per_bid, 2),
+        "bare_acks_per_s": round(floor["acks_per_s"], 2), "bare_ack_p99_ms": ms(floor["ack_p99"]),
+        "bare_unanswered": floor["unanswered"], "load_avg_1m": round(load, 2),
     }))
 
 

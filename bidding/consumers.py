@@ -37,6 +37,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels.consumer import get_handler_name
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -48,6 +49,14 @@ from bidding.services_auction import AUCTION_LAYER, auction_group, iso
 log = logging.getLogger(__name__)
 
 SNAPSHOT = object()
+ANSWERS_KEPT = 256  # per socket: the answers a repeated client_id gets without the database
+
+
+class _InFlight:
+    """Bids of this process between their arrival and their answer (one event loop per
+    process; the consumer's code between awaits is never concurrent)."""
+
+    count = 0
 
 
 class _Hub:
@@ -191,6 +200,7 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
         self.overflows = 0
         self.snapshot_version = -1
         self.sent: set[int] = set()  # versions sent since the last snapshot (a broadcast and a re-read may both bring one)
+        self.answers: dict[str, dict] = {}  # client_id -> the first answer given on this socket
         self.snapshot_pending = False
         self.hub = _Hub.of(self.auction_id)
         await self.hub.join(self)
@@ -201,6 +211,17 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
         self.sender = asyncio.ensure_future(self._send_loop())
         self.timer = asyncio.ensure_future(self._timer_loop())
         self._enqueue(SNAPSHOT)
+
+    async def dispatch(self, message):
+        """As Channels' `dispatch`, without its `close_old_connections` hop before every
+        handler: that hop runs in the one database thread, so each frame (a ping, a bid to
+        be refused at once for overload) would first wait behind every bid queued there.
+        Every database call of this consumer goes through `database_sync_to_async`, which
+        closes stale connections in that thread itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code):
         await self.auth_guard_stop()
@@ -259,16 +280,47 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
                                   "message": "您不是本场竞价的竞价人，只能观看。"})
             metrics.bid_answered(accepted=False, code="not_bidder", seconds=time.perf_counter() - started)
             return
-        if not await self.auth_recheck(close=False):  # every bid: the login must still hold
-            await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
-                                  "message": "登录已失效，请重新登录后再报价。"})
-            metrics.bid_answered(accepted=False, code="logged_out", seconds=time.perf_counter() - started)
+        if self._auth_closed:
+            await self._logged_out(client_id, started)
+            return
+        known = self.answers.get(client_id) if client_id else None
+        if known is not None:  # a repeat on this socket: its first answer, without the database
+            await self.send_json(known)
+            metrics.bid_answered(accepted=known["type"] == "ack", code=known.get("code", ""),
+                                 seconds=time.perf_counter() - started)
+            return
+        if _InFlight.count >= _setting("AUCTION_MAX_BIDS_IN_FLIGHT", 24):
+            # Overload: answered at once instead of queueing behind the bids in flight (a
+            # queue that grows until every bid times out is the collapse this prevents).
+            # Not stored: the same client_id may be sent again.
+            await self.send_json({"type": "rejected", "client_id": client_id, "code": "rate_limited",
+                                  "message": "出价人数较多，服务器繁忙，本次出价未处理，请稍后再试。"})
+            metrics.bid_answered(accepted=False, code="overloaded", seconds=time.perf_counter() - started)
+            return
+        _InFlight.count += 1
+        try:
+            # One trip to the database thread: the login re-check (every bid: the login
+            # must still hold) and the bid, in that order.
+            login_ok, answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
+        finally:
+            _InFlight.count -= 1
+        if not login_ok:
+            await self._logged_out(client_id, started)
             await self.auth_close()
             return
-        answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
         await self._publish(broadcasts)
-        await self.send_json(answer.as_message())
+        message = answer.as_message()
+        if answer.client_id and answer.code != "rate_limited":
+            if len(self.answers) >= ANSWERS_KEPT:
+                self.answers.pop(next(iter(self.answers)))
+            self.answers[answer.client_id] = message
+        await self.send_json(message)
         metrics.bid_answered(accepted=answer.accepted, code=answer.code, seconds=time.perf_counter() - started)
+
+    async def _logged_out(self, client_id, started) -> None:
+        await self.send_json({"type": "rejected", "client_id": client_id, "code": "not_eligible",
+                              "message": "登录已失效，请重新登录后再报价。"})
+        metrics.bid_answered(accepted=False, code="logged_out", seconds=time.perf_counter() - started)
 
     async def _reject(self, client_id, message: str):
         await self.send_json({"type": "rejected", "client_id": client_id, "code": "invalid", "message": message})
@@ -421,12 +473,23 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _place(self, amount, client_id):
+        """(login still valid, answer, broadcasts): the bid is not placed when the login
+        has ended. A failing re-check (a database hiccup) logs nobody out, as in
+        `auth_recheck`."""
         from bidding.services_auction import bid_place, broadcasts_deferred
 
+        if self._auth_user_id is not None:
+            try:
+                valid = self._auth_valid_sync()
+            except Exception:
+                log.warning("socket login re-check failed for user %s", self._auth_user_id, exc_info=True)
+                valid = True
+            if not valid:
+                return False, None, []
         with broadcasts_deferred() as broadcasts:
             answer = bid_place(auction_id=self.auction_id, user=self.scope.get("user"), amount=amount,
                                client_id=client_id)
-        return answer, broadcasts
+        return True, answer, broadcasts
 
 
 def _client_id(content: dict):

@@ -45,7 +45,7 @@ from core.locking import lock_rows
 from core.rules import rule_int, rule_value
 from market.lifecycle import S, request_chain
 from market.models import ServiceRequest, SignUp
-from market.selectors import firm_eligibility
+from market.selectors import firm_eligibility, firm_eligibility_expression
 from market.services_requests import request_fail, request_select
 
 log = logging.getLogger(__name__)
@@ -353,20 +353,47 @@ def _parse_amount(amount) -> Decimal | None:
     return value.quantize(CENT)
 
 
-def _judge(auction: Auction, *, org_id: int, amount, now: datetime) -> tuple[str, str, Bidder | None, Decimal | None]:
-    """Every rule of a bid, under the auction's row lock. Returns (code, message, bidder,
-    amount); code "" means accepted."""
+# Process-local: (auction id, firm id) -> the firm's Bidder row (with its organisation), or
+# None when the firm has no alias in the auction. Bidder rows are written once, when the
+# auction is created, and never change, so this needs no invalidation; eligibility itself is
+# never cached (see `_bid_context`).
+_bidders: dict[tuple[int, int], Bidder | None] = {}
+_BIDDERS_MAX = 50_000
+
+
+def bidders_forget() -> None:
+    """Drop the cached Bidder rows (tests whose database rolls back and reuses ids)."""
+    _bidders.clear()
+
+
+def _bidder(auction: Auction, *, org_id: int) -> Bidder | None:
+    key = (auction.pk, org_id)
+    if key in _bidders:
+        return _bidders[key]
+    bidder = Bidder.objects.filter(auction=auction, organisation_id=org_id).select_related("organisation").first()
+    if len(_bidders) >= _BIDDERS_MAX:
+        _bidders.clear()
+    _bidders[key] = bidder
+    return bidder
+
+
+def _judge(auction: Auction, *, org_id: int, amount, now: datetime,
+           eligible: bool) -> tuple[str, str, Bidder | None, Decimal | None]:
+    """Every rule of a bid, under the auction's row lock. `eligible`: the firm's
+    eligibility (entry, qualification, exclusion, credit) as read under the lock by
+    `_bid_context`. Returns (code, message, bidder, amount); code "" means accepted."""
     if auction.status != Auction.Status.LIVE or now >= auction.ends_at:
         key = "not_live_scheduled" if auction.status == Auction.Status.SCHEDULED else "not_live_over"
         return "not_live", MESSAGES[key], None, None
-    bidder = Bidder.objects.filter(auction=auction, organisation_id=org_id).select_related("organisation").first()
+    bidder = _bidder(auction, org_id=org_id)
     if bidder is None:
         return "not_eligible", MESSAGES["not_eligible"], None, None
-    req = auction.request
-    verdict = firm_eligibility(organisation=bidder.organisation, request=req, at=now)
-    if not verdict.ok:
-        code = "restricted" if verdict.code == "restricted" else "not_eligible"
-        return code, f"您单位当前不能出价：{verdict.message}", bidder, None
+    if not eligible or not bidder.organisation.is_intermediary:
+        # The reason, read afresh (the refusal path only).
+        verdict = firm_eligibility(organisation=bidder.organisation, request=auction.request, at=now)
+        if not verdict.ok:
+            code = "restricted" if verdict.code == "restricted" else "not_eligible"
+            return code, f"您单位当前不能出价：{verdict.message}", bidder, None
     value = _parse_amount(amount)
     if value is None:
         return "invalid", MESSAGES["invalid_amount"], bidder, None
@@ -396,6 +423,28 @@ def _attempt_allowed(*, auction_id: int, org_id: int, now: datetime) -> tuple[bo
         cache.set(key, 1, timeout=5)
         count = 1
     return count <= limit, limit
+
+
+def _bid_context(*, auction: Auction, org_id: int, cid: uuid.UUID, raw_id, now: datetime) -> tuple[BidAnswer | None, bool]:
+    """In one statement, under the auction's lock: the answer already given to this firm's
+    bid `cid` (if any) and whether the firm is eligible at `now` (entry, qualification,
+    exclusion, credit: `firm_eligibility_expression`). Read afresh at every bid, never
+    cached, so a credit event committed before the bid takes effect at once, whichever
+    process issued it."""
+    from django.db.models import Subquery
+
+    mine = {"auction_id": auction.pk, "organisation_id": org_id, "client_id": cid}
+    seq, code, message, eligible = Auction.objects.filter(pk=auction.pk).annotate(
+        prior_seq=Subquery(Bid.objects.filter(**mine).values("seq")[:1]),
+        prior_code=Subquery(BidRejection.objects.filter(**mine).values("code")[:1]),
+        prior_message=Subquery(BidRejection.objects.filter(**mine).values("message")[:1]),
+        eligible=firm_eligibility_expression(organisation_id=org_id, request=auction.request, at=now),
+    ).values_list("prior_seq", "prior_code", "prior_message", "eligible").get()
+    if seq is not None:
+        return BidAnswer(True, raw_id, seq=seq), eligible
+    if code is not None:
+        return _reject(raw_id, code, message), eligible
+    return None, eligible
 
 
 def _first_answer(*, auction_id: int, org_id: int, cid: uuid.UUID, raw_id) -> BidAnswer | None:
@@ -447,12 +496,12 @@ def bid_place(*, auction_id: int, user, amount, client_id) -> BidAnswer:
         ).first()
         if auction is None:
             return _reject(raw_id, "invalid", "竞价不存在。")
-        first = _first_answer(auction_id=auction.pk, org_id=org_id, cid=cid, raw_id=raw_id)
+        now = timezone.now()  # after the lock: the bid's time is its place in the order
+        first, eligible = _bid_context(auction=auction, org_id=org_id, cid=cid, raw_id=raw_id, now=now)
         if first is not None:
             return first
-        now = timezone.now()  # after the lock: the bid's time is its place in the order
         events = _advance(auction, now)
-        code, message, bidder, value = _judge(auction, org_id=org_id, amount=amount, now=now)
+        code, message, bidder, value = _judge(auction, org_id=org_id, amount=amount, now=now, eligible=eligible)
         if code:
             BidRejection.objects.create(auction=auction, organisation_id=org_id, client_id=cid, code=code,
                                         message=message[:200], at=now)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -79,6 +79,23 @@ def firm_eligibility(*, organisation: Organisation, request: ServiceRequest, at:
     if restriction is not None:
         return Eligibility(False, "restricted", restriction.message)
     return ELIGIBLE
+
+
+def firm_eligibility_expression(*, organisation_id: int, request: ServiceRequest, at: datetime) -> ExpressionWrapper:
+    """A boolean SQL expression, for `.annotate()` on any query: whether `firm_eligibility`
+    would accept this intermediary for `request` at `at` (entry approved, qualifying
+    certificate on the day, no exclusion, no credit restriction in force). For a hot path
+    that must re-check eligibility at every call without a round trip of its own; the
+    caller has checked that the firm is an intermediary, and asks `firm_eligibility` for
+    the reason when this is false."""
+    ok = Q(Exists(Entry.objects.filter(organisation_id=organisation_id, status=Entry.Status.APPROVED)))
+    item = request.service_item
+    if item.qualification_type_id is not None:
+        ok &= Q(Exists(qualifying_certificates(item=item, on=timezone.localdate(at)).filter(
+            organisation_id=organisation_id)))
+    ok &= ~Q(Exists(RequestExclusion.objects.filter(request=request, organisation_id=organisation_id)))
+    ok &= ~Q(Exists(restricting_events(at=at).filter(organisation_id=organisation_id)))
+    return ExpressionWrapper(ok, output_field=BooleanField())
 
 
 def eligible_firms(*, request: ServiceRequest, at: datetime | None = None) -> QuerySet[Organisation]:

@@ -11,7 +11,10 @@ def _clear_cache():
     """Throttle counters live in the cache; every test starts with none."""
     from django.core.cache import cache
 
+    from bidding.services_auction import bidders_forget
+
     cache.clear()
+    bidders_forget()  # process-local Bidder rows: ids are reused after a rolled-back test on SQLite
 
 
 @pytest.fixture

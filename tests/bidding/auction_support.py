@@ -27,12 +27,13 @@ class AuctionCase:
         return self.auction
 
 
-def auction_case(n: int = 3, *, started: bool = True, ceiling: str = "100000.00", **overrides) -> AuctionCase:
-    """Publish an auction request, sign `n` firms up, close sign-up; the auction starts now
-    (`started`) or in a minute."""
-    owner = owner_user()
+def auction_case(n: int = 3, *, started: bool = True, ceiling: str = "100000.00", firms: list | None = None,
+                 owner=None, **overrides) -> AuctionCase:
+    """Publish an auction request, sign `n` firms up (new ones, or the given `firms`), close
+    sign-up; the auction starts now (`started`) or in a minute."""
+    owner = owner or owner_user()
     req = published_request(owner=owner, method="auction", ceiling=Decimal(ceiling), **overrides)
-    firms = [firm_user() for _ in range(n)]
+    firms = list(firms) if firms is not None else [firm_user() for _ in range(n)]
     for firm in firms:
         signup_create(request_id=req.pk, user=firm)
     now = timezone.now()

@@ -107,8 +107,8 @@ class Proc:
         return total / 1024
 
 
-def daphne(port: int, log: Path, **env) -> Proc:
-    return Proc([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+def daphne(port: int, log: Path, *, args: tuple[str, ...] = (), **env) -> Proc:
+    return Proc([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *args, "config.asgi:application"],
                 env=child_env(**env), log=log, port=port)
 
 

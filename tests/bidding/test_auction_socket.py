@@ -231,3 +231,52 @@ async def test_a_slow_client_never_blocks_the_broadcast_and_is_dropped():
     output = await slow.receive_output(timeout=5)
     assert output["type"] == "websocket.close" and output["code"] == 4408
     await fast.disconnect()
+
+
+async def test_past_the_in_flight_limit_a_bid_is_refused_at_once_never_queued_nor_stored(monkeypatch):
+    """No collapse: with AUCTION_MAX_BIDS_IN_FLIGHT bids of the process still in the
+    database, another bid is answered `rate_limited` at once (not stored: the same
+    client_id goes through once the load falls); a repeat of an answered bid on the same
+    socket still gets its first answer."""
+    import threading
+
+    from bidding import services_auction
+    from bidding.models import BidRejection
+
+    case = await make_case(3)
+    first, _ = await connect(case, case.firms[0])
+    second, _ = await connect(case, case.firms[1])
+    answered = await send_bid(first, "99000.00")
+    await receive_until(first, "ack")
+
+    entered, release = threading.Event(), threading.Event()
+    real = services_auction.bid_place
+
+    def held(**kwargs):
+        entered.set()
+        release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services_auction, "bid_place", held)
+    with override_settings(AUCTION_MAX_BIDS_IN_FLIGHT=1):
+        stuck = await send_bid(first, "98000.00")
+        assert await asyncio.get_running_loop().run_in_executor(None, entered.wait, 5)
+        cid = await send_bid(second, "97000.00")
+        refused, _ = await receive_until(second, "rejected", timeout=2)
+        assert refused["code"] == "rate_limited" and refused["client_id"] == cid and refused["message"]
+        release.set()
+        late, _ = await receive_until(first, "ack")
+        assert late["client_id"] == stuck and late["seq"] == 2
+    with override_settings(AUCTION_MAX_BIDS_IN_FLIGHT=0):  # nothing may enter the database now
+        await first.send_json_to({"type": "bid", "amount": "99000.00", "client_id": answered})
+        again, _ = await receive_until(first, "ack", timeout=2)
+        assert again == {"type": "ack", "client_id": answered, "seq": 1}
+        await send_bid(first, "96000.00")
+        assert (await receive_until(first, "rejected", timeout=2))[0]["code"] == "rate_limited"
+    assert not await sync_to_async(BidRejection.objects.filter(auction=case.auction, code="rate_limited").exists)()
+    monkeypatch.setattr(services_auction, "bid_place", real)
+    await send_bid(second, "97000.00", cid)
+    ack, _ = await receive_until(second, "ack")
+    assert ack["client_id"] == cid and ack["seq"] == 3
+    await first.disconnect()
+    await second.disconnect()
