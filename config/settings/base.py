@@ -429,6 +429,9 @@ SOCKET_AUTH_RECHECK_SECONDS = min(float(os.environ.get("SOCKET_AUTH_RECHECK_SECO
 # (the in-process layer does not carry the Celery worker's changes to Daphne); off (0) with
 # Redis, where the broadcast reaches every process (the re-read at due times stays).
 AUCTION_POLL_SECONDS = float(os.environ.get("AUCTION_POLL_SECONDS", "0" if REDIS_URL else "2"))
+# Bids of this process waiting for the database at once; past it a bid is refused at once
+# with `rate_limited` (服务器繁忙) instead of waiting in a queue that only grows.
+AUCTION_MAX_BIDS_IN_FLIGHT = int(os.environ.get("AUCTION_MAX_BIDS_IN_FLIGHT", "24"))
 
 # Notification sockets re-read the inbox this often, so a push from another process is
 # never lost even on the in-process channel layer.
