@@ -61,13 +61,16 @@ def test_fifty_bidders_twenty_bids_each_at_once():
     acks = [a for _, a in answers if a.accepted]
     rejections = [a for _, a in answers if not a.accepted]
     assert len(acks) + len(rejections) == BIDDERS * BIDS_EACH
-    assert {a.code for a in rejections} <= {"step_too_small", "rate_limited"}
+    # On a quick machine enough bids get through to reach the floor: refusing them is right.
+    assert {a.code for a in rejections} <= {"step_too_small", "rate_limited", "below_floor"}
     bids = list(Bid.objects.filter(auction_id=auction_id).order_by("seq"))
     assert len(bids) == len(acks) > 10
     assert [b.seq for b in bids] == list(range(1, len(bids) + 1))
     assert sorted(a.seq for a in acks) == [b.seq for b in bids]  # every ack is a committed bid
     for before, after in zip(bids, bids[1:]):
         assert after.amount <= before.amount - step  # strictly falling, by at least the step
+    floor = Auction.objects.get(pk=auction_id).floor
+    assert floor is None or bids[-1].amount >= floor
     assert len({b.amount for b in bids}) == len(bids)
     auction = Auction.objects.get(pk=auction_id)
     assert auction.best_amount == min(b.amount for b in bids) == bids[-1].amount
