@@ -403,8 +403,8 @@ DETAIL_COLUMNS = [
 
 def figures_detail_rows(qs: QuerySet[RequestStat]) -> Iterator[tuple]:
     """One row per request (`DETAIL_COLUMNS`), streamed: the export of the full list."""
-    methods = dict(method_choices())
-    statuses = dict(Status.choices)
+    methods = {code: str(label) for code, label in method_choices()}
+    statuses = {value: str(label) for value, label in Status.choices}  # translated once, not per row
     fields = ("request__code", "request__title", "region__name", "service_item__name", "method", "owner__name",
               "published_on", "status", "ceiling", "contract_amount", "signups", "publish_count", "failure_count",
               "firm__name", "firm_outside", *[f"days_{name}" for name, _label in STEPS])
@@ -412,7 +412,7 @@ def figures_detail_rows(qs: QuerySet[RequestStat]) -> Iterator[tuple]:
         (code, title, region, item, method, owner, day, status, ceiling, amount, signups, rounds, failures, firm,
          outside, *days) = r
         saved = ceiling - amount if amount is not None else None
-        yield (code, title, region, item, methods.get(method, "其他方式"), owner, day, str(statuses.get(status, "")),
+        yield (code, title, region, item, methods.get(method, "其他方式"), owner, day, statuses.get(status, ""),
                ceiling, amount, saved, signups, rounds, failures, firm or "",
                "" if outside is None else ("是" if outside else "否"), *days)
 
