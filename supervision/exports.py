@@ -53,12 +53,6 @@ def _kinds(table: Table, row: tuple) -> list[str]:
     return kinds
 
 
-def _plain(value):
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    return value
-
-
 # The workbook's fixed parts. The sheet itself is written row by row (`_sheet_rows`): one
 # string per row, formatted here, because a library's per-cell objects and calls cost more
 # than the 10 s the 100,000-row list may take (openpyxl ~1 ms a row, XlsxWriter ~0.7 ms).
