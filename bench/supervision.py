@@ -16,8 +16,11 @@ their times among the others (COPY) — overdue warnings and ratings. Then it ti
 3. the Excel export of the full request list (N rows) and the same as CSV.
 
 Not a timed test. Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/yczjcs_x
-.venv/bin/python bench/supervision.py [--requests N] [--renders R]`. The last line printed
-is one JSON object.
+.venv/bin/python bench/supervision.py [--requests N] [--audit-per-request A] [--renders R]
+[--keep] [--reuse] [--load-only]`. The database is named after N and A
+(`bench_<name>_supervision_<N>_<A>`): `--keep` leaves it in place after the run, `--reuse`
+keeps it too and skips the load (and the rebuild's timing, unless `--rebuild`) when it holds
+that load already, so a slow load is paid once. The last line printed is one JSON object.
 """
 
 import argparse
@@ -39,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 OWNERS, FIRMS = 500, 2000
-AUDIT_PER_REQUEST = 10
+AUDIT_PER_REQUEST = 10  # the default of --audit-per-request: 1,000,000 records at 100,000 requests
 # (share, status) of the generated requests: cumulative thresholds.
 STATES = [(0.12, "failed"), (0.17, "published"), (0.20, "awaiting_confirmation"), (0.25, "contracting"),
           (0.32, "in_service"), (0.35, "delivered"), (0.55, "completed"), (1.0, "rated")]
@@ -129,7 +132,7 @@ def copy_rows(table: str, columns: list[str], rows) -> None:
                 copy.write_row(row)
 
 
-def load_signups_and_audit(made, rng: random.Random, parties) -> int:
+def load_signups_and_audit(made, rng: random.Random, parties, per_request: int = AUDIT_PER_REQUEST) -> int:
     _owners, _users, firms, firm_users, _items, _officer = parties
     firm_user = {f.pk: u.pk for f, u in zip(firms, firm_users)}
 
@@ -155,7 +158,7 @@ def load_signups_and_audit(made, rng: random.Random, parties) -> int:
                 timed.append(("transition", "selecting", "awaiting_confirmation", {"transition": "select"}, selected))
             if status in AFTER_CONFIRM:
                 timed.append(("transition", "awaiting_confirmation", "publicity", {"transition": "confirm"}, confirmed))
-            while len(timed) < AUDIT_PER_REQUEST:
+            while len(timed) < per_request:
                 timed.append(("signup", "", "", {"round": 1}, published + timedelta(minutes=len(timed))))
             timed.sort(key=lambda r: r[4])
             prev = "0" * 64
@@ -167,7 +170,9 @@ def load_signups_and_audit(made, rng: random.Random, parties) -> int:
 
     copy_rows("audit_auditrecord", ["chain", "seq", "kind", "actor_label", "from_state", "to_state", "reason", "data",
                                     "at", "prev_hash", "hash"], records())
-    return len(made) * AUDIT_PER_REQUEST
+    from audit.models import AuditRecord
+
+    return AuditRecord.objects.count()  # at least the chain's own transitions per request
 
 
 def load_warnings_and_ratings(made, rng: random.Random) -> None:
@@ -208,7 +213,14 @@ def p90(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--audit-per-request", type=int, default=AUDIT_PER_REQUEST,
+                        help="audit records per request (fewer while developing; the figures at 10)")
     parser.add_argument("--renders", type=int, default=15)
+    parser.add_argument("--keep", action="store_true", help="leave the loaded database in place")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the database of a --keep run of the same size (skip the load); implies --keep")
+    parser.add_argument("--rebuild", action="store_true", help="with --reuse: time the stats rebuild anyway")
+    parser.add_argument("--load-only", action="store_true", help="load (and rebuild), keep the database, measure nothing")
     args = parser.parse_args()
 
     import django
@@ -223,39 +235,54 @@ def main() -> None:
     db = settings.DATABASES["default"]
     if connection.vendor != "postgresql":
         sys.exit("bench/supervision.py needs PostgreSQL (DATABASE_URL=postgres://...): it loads with COPY.")
-    db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}_supervision"
+    db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}_supervision_{args.requests}_{args.audit_per_request}"
     settings.ALLOWED_HOSTS = ["*"]
-    runner = DiscoverRunner(verbosity=0, interactive=False)
-    old = runner.setup_databases()
+    # keepdb on setup: an existing database is kept (and migrated) rather than recreated.
+    runner = DiscoverRunner(verbosity=0, interactive=False, keepdb=args.reuse)
+    # Nothing serialized for test rollbacks: a reused database would be dumped whole (minutes).
+    old = runner.setup_databases(serialized_aliases=set())
+    runner.keepdb = args.keep or args.reuse or args.load_only  # on teardown: keep the database
     try:
         from django.core.cache import cache
         from django.test import Client
 
-        from accounts.models import Organisation
+        from accounts.models import Organisation, User
         from audit.models import AuditRecord
+        from market.models import ServiceRequest
+        from supervision.models_stats import RequestStat
         from supervision.services_stats import request_stats_rebuild
 
-        rng = random.Random(2026)
-        started = time.perf_counter()
-        parties = load_parties(rng)
-        made = load_requests(args.requests, rng, parties)
-        audit = load_signups_and_audit(made, rng, parties)
-        load_warnings_and_ratings(made, rng)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        load_s = time.perf_counter() - started
-        print(f"loaded {args.requests:,} requests, {AuditRecord.objects.count():,} audit records: {load_s:.1f} s",
-              flush=True)
+        loaded = args.reuse and User.objects.filter(username="bench-officer").exists()
+        load_s = rebuild_s = None
+        if loaded:
+            audit = AuditRecord.objects.count()
+            print(f"reused {ServiceRequest.objects.count():,} requests, {audit:,} audit records", flush=True)
+        else:
+            rng = random.Random(2026)
+            started = time.perf_counter()
+            parties = load_parties(rng)
+            made = load_requests(args.requests, rng, parties)
+            audit = load_signups_and_audit(made, rng, parties, args.audit_per_request)
+            load_warnings_and_ratings(made, rng)
+            del made
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            load_s = round(time.perf_counter() - started, 1)
+            print(f"loaded {args.requests:,} requests, {audit:,} audit records: {load_s:.1f} s", flush=True)
 
-        started = time.perf_counter()
-        facts = request_stats_rebuild()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE supervision_requeststat")
-        rebuild_s = time.perf_counter() - started
-        print(f"request_stats_rebuild: {facts:,} rows in {rebuild_s:.1f} s", flush=True)
+        if not loaded or args.rebuild or not RequestStat.objects.exists():
+            started = time.perf_counter()
+            facts = request_stats_rebuild()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE supervision_requeststat")
+            rebuild_s = round(time.perf_counter() - started, 1)
+            print(f"request_stats_rebuild: {facts:,} rows in {rebuild_s:.1f} s", flush=True)
+
+        if args.load_only:
+            return
 
         client = Client()
-        client.force_login(parties[5])
+        client.force_login(User.objects.get(username="bench-officer"))
         page = "/bureau/supervision/"
         owner = Organisation.objects.filter(kind="owner").order_by("pk").first()
 
@@ -302,7 +329,7 @@ def main() -> None:
               f"{len(csv_body) / 1e6:.1f} MB in {csv_s:.1f} s", flush=True)
         print(json.dumps({
             "bench": "supervision", "database": connection.vendor, "requests": args.requests, "audit_records": audit,
-            "load_s": round(load_s, 1), "stats_rebuild_s": round(rebuild_s, 1),
+            "load_s": load_s, "stats_rebuild_s": rebuild_s, "reused": loaded,
             "dashboard_cold_median_ms": round(statistics.median(render_cold)),
             "dashboard_median_ms": round(statistics.median(render)), "dashboard_p90_ms": round(p90(render)),
             "dashboard_filtered_median_ms": round(statistics.median(filtered)),

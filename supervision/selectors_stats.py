@@ -146,15 +146,20 @@ _COUNTS = {
 # The figures
 
 
-def figures_summary(qs: QuerySet[RequestStat]) -> Table:
-    """The headline figures, one per row, each with its definition (口径)."""
-    a = qs.aggregate(
+def _summary_aggregates() -> dict:
+    return {
         **_COUNTS,
-        with_firm=Count("pk", filter=Q(dealt=True, firm__isnull=False)),
-        outside=Count("pk", filter=Q(dealt=True, firm_outside=True)),
-        firms=Count("firm", distinct=True, filter=Q(dealt=True)),
-        outside_firms=Count("firm", distinct=True, filter=Q(dealt=True, firm_outside=True)),
-    )
+        "with_firm": Count("pk", filter=Q(dealt=True, firm__isnull=False)),
+        "outside": Count("pk", filter=Q(dealt=True, firm_outside=True)),
+        "firms": Count("firm", distinct=True, filter=Q(dealt=True)),
+        "outside_firms": Count("firm", distinct=True, filter=Q(dealt=True, firm_outside=True)),
+    }
+
+
+def figures_summary(qs: QuerySet[RequestStat], aggregated: dict | None = None) -> Table:
+    """The headline figures, one per row, each with its definition (口径). `aggregated`: the
+    values of `_summary_aggregates()` over `qs` when already computed (`figures_tables`)."""
+    a = aggregated if aggregated is not None else qs.aggregate(**_summary_aggregates())
     saved = _money(a["n_ceiling_signed"]) - _money(a["n_contracted"])
     rows = [
         ("发布项目数", a["n_published"], "个", "统计期内首次发布的项目数；流标后重新发布的项目只计一次，草稿不计。"),
@@ -234,15 +239,21 @@ def percentile(values: list[int], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _step_percentiles(qs: QuerySet[RequestStat]) -> dict[str, tuple[int, float | None, float | None]]:
+def _step_aggregates() -> dict:
+    """PostgreSQL: each step's count, median and 90th percentile as aggregates of one query."""
+    aggregates = {}
+    for name, _label in STEPS:
+        aggregates[f"n_{name}"] = Count(f"days_{name}")
+        aggregates[f"p50_{name}"] = Percentile(f"days_{name}", 0.5)
+        aggregates[f"p90_{name}"] = Percentile(f"days_{name}", 0.9)
+    return aggregates
+
+
+def _step_percentiles(qs: QuerySet[RequestStat], aggregated: dict | None = None
+                      ) -> dict[str, tuple[int, float | None, float | None]]:
     names = [name for name, _label in STEPS]
     if connection.vendor == "postgresql":
-        aggregates = {}
-        for name in names:
-            aggregates[f"n_{name}"] = Count(f"days_{name}")
-            aggregates[f"p50_{name}"] = Percentile(f"days_{name}", 0.5)
-            aggregates[f"p90_{name}"] = Percentile(f"days_{name}", 0.9)
-        a = qs.aggregate(**aggregates)
+        a = aggregated if aggregated is not None else qs.aggregate(**_step_aggregates())
         return {name: (a[f"n_{name}"], a[f"p50_{name}"], a[f"p90_{name}"]) for name in names}
     found = {}
     for name in names:  # other databases: the percentiles in Python, from the step's values
@@ -255,9 +266,10 @@ def _days(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def figures_steps(qs: QuerySet[RequestStat]) -> Table:
-    """Working days spent in each step, median and 90th percentile."""
-    found = _step_percentiles(qs)
+def figures_steps(qs: QuerySet[RequestStat], aggregated: dict | None = None) -> Table:
+    """Working days spent in each step, median and 90th percentile (`aggregated`: the values
+    of `_step_aggregates()` over `qs` when already computed)."""
+    found = _step_percentiles(qs, aggregated)
     rows = [(label, found[name][0], _days(found[name][1]), _days(found[name][2])) for name, label in STEPS]
     return Table(
         key="steps", title="各环节用时（工作日）",
@@ -385,7 +397,10 @@ def figures_ratings(qs: QuerySet[RequestStat]) -> Table:
 def figures_tables(*, user=None, public: bool = False, filters: StatFilters | None = None) -> list[Table]:
     """Every table of the supervision page (bureau) or the public statistics page."""
     qs = stats_base(user=user, public=public, filters=filters)
-    tables = [figures_summary(qs), figures_monthly(qs), figures_steps(qs), figures_regions(qs), figures_methods(qs)]
+    # On PostgreSQL the headline figures and the steps' percentiles come from one scan.
+    a = qs.aggregate(**_summary_aggregates(), **_step_aggregates()) if connection.vendor == "postgresql" else None
+    tables = [figures_summary(qs, a), figures_monthly(qs), figures_steps(qs, a), figures_regions(qs),
+              figures_methods(qs)]
     if not public:
         tables.append(figures_overdue(qs))
     tables.append(figures_ratings(qs))
@@ -403,8 +418,8 @@ DETAIL_COLUMNS = [
 
 def figures_detail_rows(qs: QuerySet[RequestStat]) -> Iterator[tuple]:
     """One row per request (`DETAIL_COLUMNS`), streamed: the export of the full list."""
-    methods = dict(method_choices())
-    statuses = dict(Status.choices)
+    methods = {code: str(label) for code, label in method_choices()}
+    statuses = {value: str(label) for value, label in Status.choices}  # translated once, not per row
     fields = ("request__code", "request__title", "region__name", "service_item__name", "method", "owner__name",
               "published_on", "status", "ceiling", "contract_amount", "signups", "publish_count", "failure_count",
               "firm__name", "firm_outside", *[f"days_{name}" for name, _label in STEPS])
@@ -412,7 +427,7 @@ def figures_detail_rows(qs: QuerySet[RequestStat]) -> Iterator[tuple]:
         (code, title, region, item, method, owner, day, status, ceiling, amount, signups, rounds, failures, firm,
          outside, *days) = r
         saved = ceiling - amount if amount is not None else None
-        yield (code, title, region, item, methods.get(method, "其他方式"), owner, day, str(statuses.get(status, "")),
+        yield (code, title, region, item, methods.get(method, "其他方式"), owner, day, statuses.get(status, ""),
                ceiling, amount, saved, signups, rounds, failures, firm or "",
                "" if outside is None else ("是" if outside else "否"), *days)
 

@@ -73,3 +73,22 @@ def test_public_tables_download_without_login(client, history):
     assert [c.value for c in ws[1]] == ["环节", "已完成项目数", "中位数（工作日）", "90%分位数（工作日）"]
     body = b"".join(client.get("/statistics/export/summary.csv").streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
+
+
+def test_excel_text_stays_text_escaped_and_without_control_characters():
+    from datetime import date
+    from decimal import Decimal
+
+    from supervision.exports import table_xlsx
+    from supervision.selectors_stats import Column, Table
+
+    table = Table(key="t", title="明细<&>", columns=[Column("名称"), Column("金额", "money"), Column("日期", "date")],
+                  rows=iter([("=1+1 <b>&amp;\x07", Decimal("1234.50"), date(2026, 1, 5)), ("", None, None)]))
+    out = io.BytesIO()
+    table_xlsx(table, out)
+    ws = load_workbook(io.BytesIO(out.getvalue())).active
+    assert ws.title == "明细<&>" and ws.freeze_panes == "A2"
+    assert ws["A2"].value == "=1+1 <b>&amp;" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 1234.5 and ws["B2"].number_format == "#,##0.00"
+    assert ws["C2"].value == datetime(2026, 1, 5) and ws["C2"].number_format == 'yyyy"年"m"月"d"日"'
+    assert ws["A3"].value is None and ws["B3"].value is None and ws.max_row == 3
