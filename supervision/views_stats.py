@@ -141,7 +141,8 @@ def _export(table: Table, fmt: str):
     if fmt == "csv":
         response = StreamingHttpResponse(iter_bytes(table_csv_lines(table)), content_type=CSV_TYPE)
     else:
-        # Written to a spooled file (kept in memory up to 8 MB): openpyxl needs a seekable target.
+        # Written to a spooled file (kept in memory up to 8 MB, then on disk): the zip is
+        # finished (its central directory written) before the first byte is sent.
         out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         table_xlsx(table, out)
         out.seek(0)
