@@ -21,6 +21,7 @@ run() { echo; echo "=== $1"; shift; "$@"; }
 # Passes that run at the same time, "title|command" each; their output is printed whole,
 # one pass after the other, when all have ended; the step fails if any pass failed.
 SIDE_BY_SIDE=()
+ALONE_AFTER=
 parallel() {
   local dir rc=0 i pids=()
   dir=$(mktemp -d /tmp/yczjcs-test.XXXXXX)
@@ -63,7 +64,10 @@ if [ -n "${DATABASE_URL:-}" ]; then
     "$PY" -m pytest -p no:cacheprovider -q tests
   # The SQLite and MariaDB passes run side by side (each is one single-threaded pytest;
   # the machine has two cores): see `parallel` below.
-  SIDE_BY_SIDE+=("default configuration (SQLite, in-process channel layer): all but browser tests and races|env -u DATABASE_URL -u REDIS_URL $PY -m pytest -p no:cacheprovider -q -m 'not postgres and not e2e' ${SUBSET[*]}")
+  # The tests that start the real processes (scripts/run.sh) time a stop within 10 s: they
+  # run on their own afterwards, not beside another pass.
+  SIDE_BY_SIDE+=("default configuration (SQLite, in-process channel layer): all but browser tests, races and process tests|env -u DATABASE_URL -u REDIS_URL $PY -m pytest -p no:cacheprovider -q -m 'not postgres and not e2e and not process' ${SUBSET[*]}")
+  ALONE_AFTER=1
 else
   run "whole suite on SQLite" "$PY" -m pytest -p no:cacheprovider -q tests
 fi
@@ -73,6 +77,10 @@ if [ -n "${MARIADB_URL:-}" ]; then
 fi
 if [ "${#SIDE_BY_SIDE[@]}" -gt 0 ]; then
   parallel
+fi
+if [ -n "${ALONE_AFTER:-}" ]; then
+  run "default configuration: the process tests (scripts/run.sh), alone" \
+    env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -p no:cacheprovider -q -m process tests
 fi
 if [[ "${DATABASE_URL:-}" == postgres* ]]; then
   run "backup and restore drill on PostgreSQL (demo data: scripts/backup.sh, scripts/restore_drill.sh)" backup_drill

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from audit.models import AuditRecord
 from core.calendar import workdays_counter
+from core.locking import lock_rows
 from market.lifecycle import Status, request_chain
 from market.models import ServiceRequest, SignUp
 from supervision.models_stats import RequestStat
@@ -121,7 +122,7 @@ def request_stat_refresh(*, request_id: int, now: datetime | None = None) -> Req
     read an older state cannot overwrite a newer one."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = list(ServiceRequest.objects.select_for_update(no_key=True).filter(pk=request_id)
+        locked = list(lock_rows(ServiceRequest.objects.filter(pk=request_id))
                       .values_list("pk", flat=True))
         rows = list(_published().filter(pk__in=locked).values(*_FIELDS))
         if not rows:

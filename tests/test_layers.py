@@ -46,3 +46,16 @@ def test_the_import_contracts_hold_with_no_ignores():
 @pytest.mark.parametrize("app", ["accounts", "market", "bidding", "credit", "ratings", "docking"])
 def test_each_app_has_its_own_urls(app):
     assert (ROOT / app / "urls.py").exists()
+
+
+def test_rows_are_locked_through_core_locking_only():
+    """`select_for_update(no_key=True)` raises on MariaDB and SQLite: every lock goes through
+    `core.locking.lock_rows`, which asks the database what it supports."""
+    offences = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for app in APPS if app != "config"
+        for path in (ROOT / app).rglob("*.py") if path != ROOT / "core" / "locking.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "select_for_update(" in line and "no_key" in line
+    ]
+    assert not offences, offences
