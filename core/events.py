@@ -8,7 +8,8 @@ react to it, and an app lower in the layers can be heard by one above it.
 
 Event names are the webhook names of PRODUCT.md where one exists ("request.published",
 "request.status_changed", "request.selected", "request.contracted", "request.completed",
-"credit.event_issued", "credit.event_lifted", "entry.approved"), plus internal ones.
+"credit.event_issued", "credit.event_lifted", "entry.approved"), plus internal ones
+("rating.changed": a rating of a request was given, disputed or answered).
 Payloads are small: ids and codes, JSON-serialisable.
 """
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.services import notification_push
 from audit.services import record_append
 from core.answers import written_answer_give, written_reason_clean
+from core.events import emit
 from core.exceptions import InvalidState, NotAllowed, ValidationFailed
 from core.jurisdiction import bureau_covers
 from core.locking import lock_rows
@@ -70,6 +71,9 @@ def _overall(value: str) -> str:
 
 
 def _record(req: ServiceRequest, *, kind: str, actor, rating: Rating, reason: str = "", data: dict | None = None):
+    """Append the rating's change to the request's chain and announce it ("rating.changed",
+    after commit): what counts of the request's ratings may have changed."""
+    emit("rating.changed", request_id=req.pk, rating_id=rating.pk)
     record_append(chain=request_chain(req), kind=kind, actor=actor, reason=reason,
                   data={"rating": rating.pk, "side": rating.side, "overall": rating.overall,
                         "is_default": rating.is_default, **{n: getattr(rating, n) for n, _l in OWNER_DIMENSIONS + FIRM_DIMENSIONS

@@ -19,5 +19,6 @@ class SupervisionConfig(AppConfig):
 
         audit_labels.register()  # how the anti-avoidance cases' audit records read (audit.timeline)
 
-        # Statistics: each request's facts follow its status (supervision.services_stats).
+        # Statistics: each request's facts follow its status and its ratings (supervision.services_stats).
         listen("request.status_changed")(tasks_stats.on_request_status_changed)
+        listen("rating.changed")(tasks_stats.on_request_status_changed)

@@ -50,6 +50,11 @@ class RequestStat(models.Model):
     days_contract = models.PositiveIntegerField(null=True, blank=True)
     days_deliver = models.PositiveIntegerField(null=True, blank=True)
     days_accept = models.PositiveIntegerField(null=True, blank=True)
+    # The counted ratings (a voided one is none): the owner's of the firm, whether that was
+    # the platform's default 满意, and the firm's of the owner. Blank while there is none.
+    rating_owner = models.CharField(max_length=12, blank=True, default="")
+    rating_owner_default = models.BooleanField(default=False)
+    rating_firm = models.CharField(max_length=12, blank=True, default="")
     refreshed_at = models.DateTimeField()
 
     class Meta:

@@ -2,8 +2,9 @@
 draws (chart and table) and the exports write (Excel, CSV).
 
 Every figure reads the pre-aggregated facts (`RequestStat`, one row per published request)
-limited to the viewer's jurisdiction and the filters; overdue steps and ratings read their
-own tables through the same set of requests. `public=True` is the city-wide set of the
+limited to the viewer's jurisdiction and the filters (ratings included: each row carries
+its request's counted ratings); overdue steps read their own table through the same set of
+requests. `public=True` is the city-wide set of the
 public statistics page: aggregates only, never an owner's or a firm's name.
 """
 
@@ -369,18 +370,24 @@ def figures_overdue(qs: QuerySet[RequestStat]) -> Table:
     )
 
 
-def figures_ratings(qs: QuerySet[RequestStat]) -> Table:
-    """The distribution of counted ratings (voided ones excluded), by side."""
-    counts = {
-        (r["side"], r["overall"], r["is_default"]): r["n"]
-        for r in Rating.objects.filter(request_id__in=qs.values("request_id"))
-        .exclude(status=Rating.Status.VOIDED).values("side", "overall", "is_default").annotate(n=Count("pk"))
-    }
-    owner, firm = Rating.Side.OWNER, Rating.Side.FIRM
-    rows = []
-    for overall, label in Rating.Overall.choices:
-        rows.append((str(label), counts.get((owner, overall, False), 0), counts.get((firm, overall, False), 0)))
-    rows.append(("默认满意（逾期未评）", counts.get((owner, Rating.Overall.SATISFIED, True), 0), 0))
+def _rating_aggregates() -> dict:
+    """Each side's counted ratings by overall grade (and the owner's default 满意 apart), as
+    conditional counts: they ride on the scan of the headline figures."""
+    aggregates = {}
+    for overall in Rating.Overall.values:
+        aggregates[f"r_owner_{overall}"] = Count("pk", filter=Q(rating_owner=overall, rating_owner_default=False))
+        aggregates[f"r_firm_{overall}"] = Count("pk", filter=Q(rating_firm=overall))
+    aggregates["r_owner_default"] = Count("pk", filter=Q(rating_owner_default=True))
+    return aggregates
+
+
+def figures_ratings(qs: QuerySet[RequestStat], aggregated: dict | None = None) -> Table:
+    """The distribution of counted ratings (voided ones excluded), by side, read from the
+    requests' facts (each carries its sides' counted ratings). `aggregated`: the values of
+    `_rating_aggregates()` over `qs` when already computed (`figures_tables`)."""
+    a = aggregated if aggregated is not None else qs.aggregate(**_rating_aggregates())
+    rows = [(str(label), a[f"r_owner_{overall}"], a[f"r_firm_{overall}"]) for overall, label in Rating.Overall.choices]
+    rows.append(("默认满意（逾期未评）", a["r_owner_default"], 0))
     return Table(
         key="ratings", title="服务评价分布",
         columns=[Column("评价等级"), Column("业主评价中介机构（次）", "int"), Column("中介机构评价业主（次）", "int")],
@@ -397,13 +404,15 @@ def figures_ratings(qs: QuerySet[RequestStat]) -> Table:
 def figures_tables(*, user=None, public: bool = False, filters: StatFilters | None = None) -> list[Table]:
     """Every table of the supervision page (bureau) or the public statistics page."""
     qs = stats_base(user=user, public=public, filters=filters)
-    # On PostgreSQL the headline figures and the steps' percentiles come from one scan.
-    a = qs.aggregate(**_summary_aggregates(), **_step_aggregates()) if connection.vendor == "postgresql" else None
-    tables = [figures_summary(qs, a), figures_monthly(qs), figures_steps(qs, a), figures_regions(qs),
+    # The headline figures and the ratings come from one scan (on PostgreSQL the steps'
+    # percentiles too).
+    steps = _step_aggregates() if connection.vendor == "postgresql" else {}
+    a = qs.aggregate(**_summary_aggregates(), **_rating_aggregates(), **steps)
+    tables = [figures_summary(qs, a), figures_monthly(qs), figures_steps(qs, a if steps else None), figures_regions(qs),
               figures_methods(qs)]
     if not public:
         tables.append(figures_overdue(qs))
-    tables.append(figures_ratings(qs))
+    tables.append(figures_ratings(qs, a))
     return tables
 
 

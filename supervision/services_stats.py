@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from audit.models import AuditRecord
@@ -23,6 +23,7 @@ from core.calendar import workdays_counter
 from core.locking import lock_rows
 from market.lifecycle import Status, request_chain
 from market.models import ServiceRequest, SignUp
+from ratings.models import Rating
 from supervision.models_stats import RequestStat
 
 S = Status
@@ -68,7 +69,8 @@ def _timeline(records: list[tuple[str, datetime]]) -> dict[str, datetime | None]
             "selected": selected, "confirmed": confirmed}
 
 
-def _stat(row: dict, records: list[tuple[str, datetime]], signups: int, count, now: datetime) -> RequestStat:
+def _stat(row: dict, records: list[tuple[str, datetime]], signups: int, ratings: dict, count,
+          now: datetime) -> RequestStat:
     times = _timeline(records)
     first = times["first_publish"] or row["published_at"]
     points = [times["round_start"] or row["published_at"], times["selected"], times["confirmed"],
@@ -85,6 +87,9 @@ def _stat(row: dict, records: list[tuple[str, datetime]], signups: int, count, n
         dealt=row["status"] in DEALT, ceiling=row["ceiling"], contract_amount=row["contract_amount"],
         firm_id=firm_id, firm_outside=firm_is_outside(row["selected_firm__uscc"]) if firm_id else None,
         days_select=days[0], days_confirm=days[1], days_contract=days[2], days_deliver=days[3], days_accept=days[4],
+        rating_owner=ratings.get(Rating.Side.OWNER, ("", False))[0],
+        rating_owner_default=ratings.get(Rating.Side.OWNER, ("", False))[1],
+        rating_firm=ratings.get(Rating.Side.FIRM, ("", False))[0],
         refreshed_at=now,
     )
 
@@ -103,17 +108,24 @@ def _published():
 
 
 def _compute(rows: list[dict], *, count, now: datetime) -> list[RequestStat]:
-    """The rows' facts: two queries (their sign-ups, their chains' timed transitions)."""
+    """The rows' facts: three queries (their sign-ups, their counted ratings, their chains'
+    timed transitions)."""
     ids = [row["id"] for row in rows]
     signups = dict(SignUp.objects.filter(request_id__in=ids).values("request_id").annotate(n=Count("id"))
                    .values_list("request_id", "n"))
+    ratings: dict[int, dict] = defaultdict(dict)
+    for request_id, side, overall, is_default in (Rating.objects.filter(request_id__in=ids)
+                                                  .exclude(status=Rating.Status.VOIDED)
+                                                  .values_list("request_id", "side", "overall", "is_default")):
+        ratings[request_id][side] = (overall, is_default)
     chains = {request_chain(SimpleNamespace(code=row["code"])): row["id"] for row in rows}
     records: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     for chain, name, at in (AuditRecord.objects.filter(chain__in=list(chains), kind="transition",
                                                        data__transition__in=list(TIMED))
                             .order_by("chain", "seq").values_list("chain", "data__transition", "at")):
         records[chains[chain]].append((name, at))
-    return [_stat(row, records[row["id"]], signups.get(row["id"], 0), count, now) for row in rows]
+    return [_stat(row, records[row["id"]], signups.get(row["id"], 0), ratings[row["id"]], count, now)
+            for row in rows]
 
 
 def request_stat_refresh(*, request_id: int, now: datetime | None = None) -> RequestStat | None:
@@ -136,13 +148,17 @@ def request_stat_refresh(*, request_id: int, now: datetime | None = None) -> Req
 
 def request_stats_rebuild(*, now: datetime | None = None, batch: int = BATCH, stale_only: bool = False) -> int:
     """Recompute the facts of every published request (with `stale_only`, of those without
-    a row or whose status changed after their row was written: what a lost refresh left),
+    a row, whose status changed or whose ratings were given or answered after their row was
+    written: what a lost refresh left),
     `batch` at a time, each batch its own transaction, without row locks: a request
     changing meanwhile is refreshed again by its own listener. Returns the rows written."""
     now = now or timezone.now()
     todo = _published()
     if stale_only:
-        todo = todo.filter(Q(stat__isnull=True) | Q(stat__refreshed_at__lt=F("status_changed_at")))
+        rated_since = Rating.objects.filter(request=OuterRef("pk")).filter(
+            Q(created_at__gt=OuterRef("stat__refreshed_at")) | Q(dispute__answered_at__gt=OuterRef("stat__refreshed_at")))
+        todo = todo.filter(Q(stat__isnull=True) | Q(stat__refreshed_at__lt=F("status_changed_at"))
+                           | Exists(rated_since))
     first = AuditRecord.objects.filter(kind="transition", chain__startswith="request:").aggregate(m=Min("at"))["m"]
     oldest = _published().aggregate(m=Min("published_at"))["m"]
     starts = [_day(at) for at in (first, oldest) if at is not None]

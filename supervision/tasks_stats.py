@@ -19,6 +19,6 @@ def request_stats_rebuild_task() -> int:
 
 
 def on_request_status_changed(*, event: str, request_id: int, **payload) -> None:
-    """Listener of "request.status_changed" (after commit): refresh the request's facts in a
-    worker, never inside the request's own transaction or page view."""
+    """Listener of "request.status_changed" and "rating.changed" (after commit): refresh the
+    request's facts in a worker, never inside the request's own transaction or page view."""
     request_stat_refresh_task.delay(request_id)

@@ -116,3 +116,51 @@ def test_outside_firms_are_read_from_the_credit_code():
     assert firm_is_outside(outside_uscc(5))
     assert not firm_is_outside("91360900MA00000011")
     assert not firm_is_outside("")
+
+
+def ratings_figure() -> dict:
+    return {row[0]: row[1:] for row in tables_of(user=bureau_user())["ratings"].rows}
+
+
+def test_a_firm_rating_and_a_voided_rating_reach_the_figures_after_commit(history, django_capture_on_commit_callbacks):
+    from ratings.services import rating_dispute_answer, rating_dispute_file, rating_submit_firm
+    from tests.supervision.stats_history import at, firm_of
+
+    a = history["a"]
+    with at(4, 1, 11), django_capture_on_commit_callbacks(execute=True):
+        rating = rating_submit_firm(user=firm_of(a), request_id=a.pk, scores={"cooperation": 5, "payment": 2,
+                                                                              "clarity": 4}, overall="unsatisfied")
+    assert RequestStat.objects.get(request=a).rating_firm == "unsatisfied"
+    assert ratings_figure()["不满意"] == (0, 1)
+    with at(4, 2, 11), django_capture_on_commit_callbacks(execute=True):
+        rating_dispute_file(user=history["owner1"], rating_id=rating.pk, reason="付款按合同约定节点办理，并无拖欠")
+        rating_dispute_answer(user=bureau_user(), rating_id=rating.pk, keep=False, answer="核实付款按期，评价作废")
+    assert RequestStat.objects.get(request=a).rating_firm == ""  # voided: no longer counts
+    assert ratings_figure()["不满意"] == (0, 0)
+    assert ratings_figure()["满意"] == (1, 0)  # the owner's own rating of the firm still counts
+
+
+def test_the_nightly_repair_finds_a_rating_its_refresh_missed(history):
+    from ratings.services import rating_submit_firm
+    from supervision.services_stats import request_stats_rebuild
+    from tests.supervision.stats_history import at, firm_of
+
+    b = history["b"]
+    with at(4, 2, 11):  # no on-commit callbacks run here: the refresh is "lost"
+        rating_submit_firm(user=firm_of(b), request_id=b.pk, scores={"cooperation": 5, "payment": 5, "clarity": 5},
+                           overall="satisfied")
+    assert RequestStat.objects.get(request=b).rating_firm == ""
+    with at(4, 3, 2):
+        assert request_stats_rebuild(stale_only=True) == 1
+    assert RequestStat.objects.get(request=b).rating_firm == "satisfied"
+    assert ratings_figure()["满意"] == (1, 1)
+
+
+def test_the_migration_fills_the_ratings_of_existing_facts(history):
+    import importlib
+
+    from django.apps import apps
+
+    RequestStat.objects.update(rating_owner="", rating_owner_default=False, rating_firm="")
+    importlib.import_module("supervision.migrations.0006_stat_ratings").fill(apps, None)
+    assert ratings_figure() == {"满意": (1, 0), "基本满意": (1, 0), "不满意": (0, 0), "默认满意（逾期未评）": (0, 0)}
