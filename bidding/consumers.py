@@ -31,10 +31,12 @@ Robustness:
 import asyncio
 import json
 import logging
+import os
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.consumer import get_handler_name
@@ -50,6 +52,21 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT = object()
 ANSWERS_KEPT = 256  # per socket: the answers a repeated client_id gets without the database
+
+
+_bid_pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): a forked child makes its own
+
+
+def _bid_executor() -> ThreadPoolExecutor | None:
+    """The threads that place this process's bids (`AUCTION_BID_THREADS`), or None for the
+    one database thread Channels uses for everything else."""
+    global _bid_pool
+    threads = _setting("AUCTION_BID_THREADS", 0)
+    if threads <= 0:
+        return None
+    if _bid_pool is None or _bid_pool[0] != os.getpid():
+        _bid_pool = (os.getpid(), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bids"))
+    return _bid_pool[1]
 
 
 class _InFlight:
@@ -301,7 +318,10 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
         try:
             # One trip to the database thread: the login re-check (every bid: the login
             # must still hold) and the bid, in that order.
-            login_ok, answer, broadcasts = await self._place(content.get("amount"), content.get("client_id"))
+            pool = _bid_executor()
+            place = (DatabaseSyncToAsync(self._place, thread_sensitive=False, executor=pool) if pool is not None
+                     else database_sync_to_async(self._place))
+            login_ok, answer, broadcasts = await place(content.get("amount"), content.get("client_id"))
         finally:
             _InFlight.count -= 1
         if not login_ok:
@@ -471,10 +491,9 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
                 auction_advance(auction_id=self.auction_id, skip_locked=True)
         return broadcasts
 
-    @database_sync_to_async
     def _place(self, amount, client_id):
-        """(login still valid, answer, broadcasts): the bid is not placed when the login
-        has ended. A failing re-check (a database hiccup) logs nobody out, as in
+        """In a database thread (`_bid_executor` or Channels' one): (login still valid,
+        answer, broadcasts); the bid is not placed when the login has ended. A failing re-check (a database hiccup) logs nobody out, as in
         `auth_recheck`."""
         from bidding.services_auction import bid_place, broadcasts_deferred
 

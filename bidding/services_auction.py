@@ -28,13 +28,13 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_UP, Decimal, InvalidOperation
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import record_append
@@ -42,6 +42,7 @@ from bidding.methods import AUCTION
 from bidding.models import Auction, Bid, Bidder, BidRejection
 from core.format import money as money_text
 from core.locking import lock_rows
+from core.prepared import PreparedQuery, query_prepare
 from core.rules import rule_int, rule_value
 from market.lifecycle import S, request_chain
 from market.models import ServiceRequest, SignUp
@@ -362,8 +363,10 @@ _BIDDERS_MAX = 50_000
 
 
 def bidders_forget() -> None:
-    """Drop the cached Bidder rows (tests whose database rolls back and reuses ids)."""
+    """Drop the cached Bidder rows and prepared statements (tests whose database rolls back
+    and reuses ids)."""
     _bidders.clear()
+    _contexts.clear()
 
 
 def _bidder(auction: Auction, *, org_id: int) -> Bidder | None:
@@ -425,21 +428,54 @@ def _attempt_allowed(*, auction_id: int, org_id: int, now: datetime) -> tuple[bo
     return count <= limit, limit
 
 
-def _bid_context(*, auction: Auction, org_id: int, cid: uuid.UUID, raw_id, now: datetime) -> tuple[BidAnswer | None, bool]:
-    """In one statement, under the auction's lock: the answer already given to this firm's
-    bid `cid` (if any) and whether the firm is eligible at `now` (entry, qualification,
-    exclusion, credit: `firm_eligibility_expression`). Read afresh at every bid, never
-    cached, so a credit event committed before the bid takes effect at once, whichever
-    process issued it."""
+def _context_query(*, auction: Auction, org_id: int, cid: uuid.UUID, now: datetime):
     from django.db.models import Subquery
 
     mine = {"auction_id": auction.pk, "organisation_id": org_id, "client_id": cid}
-    seq, code, message, eligible = Auction.objects.filter(pk=auction.pk).annotate(
+    return Auction.objects.filter(pk=auction.pk).annotate(
         prior_seq=Subquery(Bid.objects.filter(**mine).values("seq")[:1]),
         prior_code=Subquery(BidRejection.objects.filter(**mine).values("code")[:1]),
         prior_message=Subquery(BidRejection.objects.filter(**mine).values("message")[:1]),
         eligible=firm_eligibility_expression(organisation_id=org_id, request=auction.request, at=now),
-    ).values_list("prior_seq", "prior_code", "prior_message", "eligible").get()
+    ).values_list("prior_seq", "prior_code", "prior_message", "eligible")
+
+
+# The bid context's statement per auction, compiled once per process (`core.prepared`);
+# None where it could not be prepared (the ORM builds it at every bid instead).
+_contexts: dict[tuple, PreparedQuery | None] = {}
+_CONTEXT_SAMPLES = (
+    {"org_id": -1, "cid": uuid.UUID(int=1), "now": datetime(2001, 1, 1, 4, tzinfo=UTC)},
+    {"org_id": -2, "cid": uuid.UUID(int=2), "now": datetime(2002, 2, 2, 4, tzinfo=UTC)},
+)
+
+
+def _context_prepared(auction: Auction) -> PreparedQuery | None:
+    # Keyed by everything the eligibility expression writes into the SQL as a constant: the
+    # request (its exclusions) and the item's qualification and minimum grade.
+    item = auction.request.service_item
+    qtype = item.qualification_type
+    key = (connection.alias, auction.pk, auction.request_id, item.qualification_type_id, item.min_grade,
+           tuple(qtype.grades) if qtype is not None else None)
+    if key not in _contexts:
+        if len(_contexts) >= 1000:  # live auctions of a process: far fewer
+            _contexts.clear()
+        _contexts[key] = query_prepare(
+            lambda **inputs: _context_query(auction=auction, **inputs), _CONTEXT_SAMPLES)
+    return _contexts[key]
+
+
+def _bid_context(*, auction: Auction, org_id: int, cid: uuid.UUID, raw_id, now: datetime) -> tuple[BidAnswer | None, bool]:
+    """In one statement, under the auction's lock: the answer already given to this firm's
+    bid `cid` (if any) and whether the firm is eligible at `now` (entry, qualification,
+    exclusion, credit: `firm_eligibility_expression`). Read afresh at every bid, never
+    cached (only the statement's text is), so a credit event committed before the bid takes
+    effect at once, whichever process issued it."""
+    prepared = _context_prepared(auction)
+    if prepared is not None:
+        seq, code, message, eligible = prepared.rows(org_id=org_id, cid=cid, now=now)[0]
+    else:
+        seq, code, message, eligible = _context_query(auction=auction, org_id=org_id, cid=cid, now=now).get()
+    eligible = bool(eligible)
     if seq is not None:
         return BidAnswer(True, raw_id, seq=seq), eligible
     if code is not None:

@@ -432,6 +432,12 @@ AUCTION_POLL_SECONDS = float(os.environ.get("AUCTION_POLL_SECONDS", "0" if REDIS
 # Bids of this process waiting for the database at once; past it a bid is refused at once
 # with `rate_limited` (服务器繁忙) instead of waiting in a queue that only grows.
 AUCTION_MAX_BIDS_IN_FLIGHT = int(os.environ.get("AUCTION_MAX_BIDS_IN_FLIGHT", "24"))
+# Threads (each with its own database connection) that place this process's bids: a bid
+# waiting on one auction's row lock or on the database no longer holds up the bids of every
+# other auction behind it in the one thread Channels gives a process. 0: that one thread
+# (SQLite, which takes one writer at a time anyway).
+AUCTION_BID_THREADS = int(os.environ.get(
+    "AUCTION_BID_THREADS", "0" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "4"))
 
 # Notification sockets re-read the inbox this often, so a push from another process is
 # never lost even on the in-process channel layer.
