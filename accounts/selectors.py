@@ -51,6 +51,31 @@ def session_login_valid(*, session_key: str | None, user_id: int) -> bool:
     return second_factor_satisfied(user=user, session=store)
 
 
+def session_login_fingerprint(*, session_key: str | None, user_id: int) -> tuple | None:
+    """What `session_login_valid` reads from the database, in one statement without the ORM
+    (for a check at every bid): (session data as stored, the user's password hash, whether
+    the user is active), or None when the session is gone or expired. Equal to a
+    fingerprint taken when the full check passed, it means nothing that check reads from
+    these rows has changed since; the caller still checks the session's time limits."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.utils import timezone
+
+    if not session_key or not settings.SESSION_ENGINE.endswith("sessions.backends.db"):
+        return None
+    user_model = get_user_model()
+    qn = connection.ops.quote_name
+    sql = (f"SELECT s.{qn('session_data')}, u.{qn('password')}, u.{qn('is_active')} "
+           f"FROM {qn(Session._meta.db_table)} s, {qn(user_model._meta.db_table)} u "
+           f"WHERE s.{qn('session_key')} = %s AND s.{qn('expire_date')} > %s "
+           f"AND u.{qn(user_model._meta.pk.column)} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_key, connection.ops.adapt_datetimefield_value(timezone.now()), user_id])
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1], bool(row[2]))
+
+
 def second_factor_required(user) -> bool:
     """Whether `user` must pass a TOTP second factor (REQUIRE_2FA_FOR_STAFF is on and the
     user is bureau staff, an organisation's administrator or back-office staff)."""

@@ -11,7 +11,12 @@ database (`accounts.selectors.session_login_valid`):
   its own (the auction socket has none);
 - every SOCKET_AUTH_RECHECK_SECONDS (default 30, at most 60), which also covers a change
   made by a process whose broadcast cannot reach this one (the in-process layer);
-- on demand: `auth_recheck()` before an action that must not outlive the login (a bid).
+- on demand: `auth_recheck()` before an action that must not outlive the login (a bid);
+  `_auth_valid_for_action_sync()` in the action's own database trip, which after a full
+  check has passed needs one plain statement as long as the session row and the user's
+  password and active flag are unchanged (then only the expiry and the session's time
+  limits are re-checked; a change of the user's privileges that asks for a second factor
+  is caught by the full check at the next push or period).
 
 A socket whose login is gone is closed with code 4401. Anonymous sockets (public watchers)
 have nothing to re-check.
@@ -165,8 +170,25 @@ class SessionGuardMixin:
         return self._auth_valid_sync()
 
     def _auth_valid_sync(self) -> bool:
-        """`_auth_valid` for a caller already in the database thread (a consumer that
-        re-checks the login in the same trip as the action it guards)."""
+        """`_auth_valid` for a caller already in a database thread: the full check."""
         from accounts.selectors import session_login_valid
 
         return session_login_valid(session_key=self._auth_session_key, user_id=self._auth_user_id)
+
+    def _auth_valid_for_action_sync(self) -> bool:
+        """The login check of an action (a bid), in the action's database thread: the full
+        check the first time and whenever what it read has changed, else one statement."""
+        from accounts.selectors import session_login_fingerprint, session_login_valid, session_times_ok
+
+        fingerprint = session_login_fingerprint(session_key=self._auth_session_key, user_id=self._auth_user_id)
+        known = getattr(self, "_auth_passed", None)
+        if fingerprint is not None and known is not None and known[0] == fingerprint:
+            return session_times_ok(known[1])
+        self._auth_passed = None
+        if not session_login_valid(session_key=self._auth_session_key, user_id=self._auth_user_id):
+            return False
+        if fingerprint is not None:
+            from django.contrib.sessions.backends.db import SessionStore
+
+            self._auth_passed = (fingerprint, SessionStore().decode(fingerprint[0]))
+        return True

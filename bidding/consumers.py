@@ -499,7 +499,7 @@ class AuctionConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
 
         if self._auth_user_id is not None:
             try:
-                valid = self._auth_valid_sync()
+                valid = self._auth_valid_for_action_sync()
             except Exception:
                 log.warning("socket login re-check failed for user %s", self._auth_user_id, exc_info=True)
                 valid = True

@@ -33,7 +33,8 @@ from decimal import ROUND_UP, Decimal, InvalidOperation
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -418,14 +419,26 @@ def _attempt_allowed(*, auction_id: int, org_id: int, now: datetime) -> tuple[bo
     The counter lives in the cache (Redis when several processes serve sockets), so a
     flood of refused bids costs neither a lock nor a row."""
     limit = rule_int("auction_max_bids_per_second")
-    key = f"bid-attempts:{auction_id}:{org_id}:{int(now.timestamp())}"
+    return _attempt_count(f"bid-attempts:{auction_id}:{org_id}:{int(now.timestamp())}") <= limit, limit
+
+
+def _attempt_count(key: str) -> int:
+    """Add one to the counter `key` (kept 5 s) and return it: one round trip on Redis."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full = backend.make_and_validate_key(key)
+        # Django's Redis backend has no increment-or-create: its client's pipeline does it in
+        # one trip (INCR creates the key at 1) where add + incr took two.
+        pipe = backend._cache.get_client(full, write=True).pipeline(transaction=False)
+        pipe.incr(full)
+        pipe.expire(full, 5)
+        return pipe.execute()[0]
     cache.add(key, 0, timeout=5)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=5)
-        count = 1
-    return count <= limit, limit
+        return 1
 
 
 def _context_query(*, auction: Auction, org_id: int, cid: uuid.UUID, now: datetime):
