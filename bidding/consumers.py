@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,6 +42,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.consumer import get_handler_name
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -67,6 +69,28 @@ def _bid_executor() -> ThreadPoolExecutor | None:
     if _bid_pool is None or _bid_pool[0] != os.getpid():
         _bid_pool = (os.getpid(), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bids"))
     return _bid_pool[1]
+
+
+def bid_threads_stop() -> None:
+    """Close the bid threads' database connections and stop the threads (the next bid
+    starts new ones). For a test run's teardown: its database cannot be dropped while a
+    thread still holds a connection to it."""
+    global _bid_pool
+    if _bid_pool is None or _bid_pool[0] != os.getpid():
+        return
+    pool, _bid_pool = _bid_pool[1], None
+    threads = pool._max_workers
+    # One task per thread: each waits at the barrier until every thread holds one, so
+    # every thread closes its own connection.
+    barrier = threading.Barrier(threads)
+
+    def close() -> None:
+        barrier.wait(timeout=10)
+        connections.close_all()
+
+    for future in [pool.submit(close) for _ in range(threads)]:
+        future.result()
+    pool.shutdown(wait=True)
 
 
 class _InFlight:

@@ -360,6 +360,7 @@ def _parse_amount(amount) -> Decimal | None:
 # auction is created, and never change, so this needs no invalidation; eligibility itself is
 # never cached (see `_bid_context`).
 _bidders: dict[tuple[int, int], Bidder | None] = {}
+_UNSET = object()
 _BIDDERS_MAX = 50_000
 
 
@@ -372,8 +373,9 @@ def bidders_forget() -> None:
 
 def _bidder(auction: Auction, *, org_id: int) -> Bidder | None:
     key = (auction.pk, org_id)
-    if key in _bidders:
-        return _bidders[key]
+    known = _bidders.get(key, _UNSET)  # one read: another bid thread may clear the dict
+    if known is not _UNSET:
+        return known
     bidder = Bidder.objects.filter(auction=auction, organisation_id=org_id).select_related("organisation").first()
     if len(_bidders) >= _BIDDERS_MAX:
         _bidders.clear()
@@ -469,12 +471,14 @@ def _context_prepared(auction: Auction) -> PreparedQuery | None:
     qtype = item.qualification_type
     key = (connection.alias, auction.pk, auction.request_id, item.qualification_type_id, item.min_grade,
            tuple(qtype.grades) if qtype is not None else None)
-    if key not in _contexts:
+    # Read once into a local: another bid thread may clear the dict meanwhile.
+    prepared = _contexts.get(key, _UNSET)
+    if prepared is _UNSET:
         if len(_contexts) >= 1000:  # live auctions of a process: far fewer
             _contexts.clear()
-        _contexts[key] = query_prepare(
+        prepared = _contexts[key] = query_prepare(
             lambda **inputs: _context_query(auction=auction, **inputs), _CONTEXT_SAMPLES)
-    return _contexts[key]
+    return prepared
 
 
 def _bid_context(*, auction: Auction, org_id: int, cid: uuid.UUID, raw_id, now: datetime) -> tuple[BidAnswer | None, bool]:

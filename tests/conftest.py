@@ -17,6 +17,16 @@ def _clear_cache():
     bidders_forget()  # process-local Bidder rows: ids are reused after a rolled-back test on SQLite
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _bid_threads(django_db_setup):
+    """The auction consumer's bid threads keep their database connections; they are closed
+    before the test database is dropped (this fixture tears down before `django_db_setup`)."""
+    yield
+    from bidding.consumers import bid_threads_stop
+
+    bid_threads_stop()
+
+
 @pytest.fixture
 def owner(db):
     from tests.factories import owner_user
