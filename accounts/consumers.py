@@ -5,7 +5,7 @@ import bisect
 import json
 import logging
 
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -94,7 +94,8 @@ class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "rejected", "code": "invalid", "message": message})
 
     async def notification_created(self, event):
-        await aclose_old_connections()
+        # No separate close_old_connections hop: `_read` is a database_sync_to_async call,
+        # which does that in the database thread itself.
         try:
             await self._flush()
         except Exception:  # the poll will find the entry
@@ -120,10 +121,7 @@ class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
 
     async def _flush(self):
         async with self._reading:
-            rows = await self._since(self.last_id)
-            if not rows:
-                return
-            unread = await self._unread()
+            rows, unread = await self._read(self.last_id)
             for row in rows:
                 self.last_id = max(self.last_id, row["id"])
                 await self.send_json({"type": "notification", "unread": unread, **row})
@@ -136,17 +134,23 @@ class NotificationConsumer(SessionGuardMixin, AsyncJsonWebsocketConsumer):
         return last or 0
 
     @database_sync_to_async
-    def _since(self, last_id: int) -> list[dict]:
+    def _read(self, last_id: int) -> tuple[list[dict], int]:
+        """The entries after `last_id` (at most 50) and, when there are any, the unread
+        count: one trip to the database thread (a fan-out wakes thousands of sockets)."""
         from accounts.models import Notification
 
-        return list(
+        rows = list(
             Notification.objects.filter(organisation_id=self.organisation_id, id__gt=last_id)
             .order_by("id")
             .values("id", "kind", "title", "body", "url")[:50]
         )
+        return rows, (self._unread_sync() if rows else 0)
 
     @database_sync_to_async
     def _unread(self) -> int:
+        return self._unread_sync()
+
+    def _unread_sync(self) -> int:
         from accounts.models import Notification
 
         return Notification.objects.filter(organisation_id=self.organisation_id, read_at__isnull=True).count()

@@ -357,10 +357,19 @@ def main() -> None:
     from unittest import mock
 
     if args.reuse_fixture:
-        live = list(Auction.objects.filter(status=Auction.Status.LIVE, bid_count=0).order_by("pk")[:k])
+        fresh = Auction.objects.filter(status=Auction.Status.LIVE, bid_count=0).order_by("pk")
+        first = fresh.first()
+        if first is None:
+            sys.exit("--reuse-fixture: no live auction without bids")
+        orgs = list(first.bidders.order_by("number").values_list("organisation_id", flat=True))
+        # Only auctions of the same set-up: the same firms are bidders in every one (a firm
+        # of another set-up's auctions would be refused not_eligible there).
+        same = fresh
+        for org in orgs[:BIDDERS]:
+            same = same.filter(bidders__organisation_id=org)
+        live = list(same.distinct()[:k])
         if len(live) < k:
-            sys.exit(f"--reuse-fixture: only {len(live)} live auctions without bids")
-        orgs = list(live[0].bidders.order_by("number").values_list("organisation_id", flat=True))
+            sys.exit(f"--reuse-fixture: only {len(live)} live auctions without bids with the same bidders")
         firms = [User.objects.filter(organisation_id=o).order_by("pk").first() for o in orgs][:BIDDERS]
         cases = [SimpleNamespace(auction=a, firms=firms) for a in live]
         case = cases[0]

@@ -105,7 +105,7 @@ async def test_a_failed_inbox_read_costs_one_poll_not_the_socket(monkeypatch):
     assert (await comm.connect())[0]
     await comm.receive_json_from(timeout=3)
     failures = []
-    real = NotificationConsumer.__dict__["_since"]
+    real = NotificationConsumer.__dict__["_read"]
 
     async def flaky(self, last_id):
         if not failures:
@@ -113,7 +113,7 @@ async def test_a_failed_inbox_read_costs_one_poll_not_the_socket(monkeypatch):
             raise RuntimeError("database is locked")
         return await real.__get__(self, type(self))(last_id)
 
-    monkeypatch.setattr(NotificationConsumer, "_since", flaky)
+    monkeypatch.setattr(NotificationConsumer, "_read", flaky)
     await sync_to_async(Notification.objects.create)(organisation=org, kind="x", title="读库失败之后", dedupe_key="flaky")
     assert (await comm.receive_json_from(timeout=3))["title"] == "读库失败之后"
     assert failures
