@@ -358,7 +358,7 @@ def main() -> None:
 
     if args.reuse_fixture:
         fresh = Auction.objects.filter(status=Auction.Status.LIVE, bid_count=0).order_by("pk")
-        first = fresh.first()
+        first = fresh.last()  # the newest set-up's bidders
         if first is None:
             sys.exit("--reuse-fixture: no live auction without bids")
         orgs = list(first.bidders.order_by("number").values_list("organisation_id", flat=True))
